@@ -1,0 +1,46 @@
+// `hezar`: train, evaluate and run Hezar models from the command line.
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <exception>
+#include <string>
+
+#include "cli/commands.h"
+#include "core/error.h"
+#include "core/log.h"
+
+#ifndef HEZAR_VERSION
+#define HEZAR_VERSION "0.1.0"
+#endif
+
+int main(int argc, char** argv) {
+  CLI::App app{"hezar: train, evaluate and run Hezar models (a native C++ toolchain)", "hezar"};
+  app.set_version_flag("--version", "hezar " HEZAR_VERSION);
+  app.require_subcommand(1);
+  std::string log_level = "info";
+  bool quiet = false;
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")->capture_default_str();
+  app.add_flag("-q,--quiet", quiet, "only print warnings and errors");
+  hezar::cli::add_train_command(app);
+  hezar::cli::add_eval_command(app);
+  hezar::cli::add_predict_command(app);
+  hezar::cli::add_list_command(app);
+  hezar::cli::add_config_command(app);
+  app.parse_complete_callback([&] {
+    hezar::log_init(log_level, quiet);
+    hezar::log_compute_setup();
+  });
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : hezar::kExitBadInput;
+  } catch (const hezar::Error& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return e.exit_code();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return hezar::kExitRuntime;
+  }
+  return 0;
+}

@@ -1,0 +1,104 @@
+#include "data/data_loader.h"
+
+#include <algorithm>
+#include <numeric>
+#include <random>
+
+#include "core/error.h"
+
+namespace hezar {
+
+DataLoader::DataLoader(const Dataset& dataset, DataLoaderOptions options)
+    : dataset_(dataset), options_(options) {
+  HEZAR_CHECK_INPUT(options_.batch_size > 0, "batch_size must be positive");
+}
+
+DataLoader::~DataLoader() { stop_workers(); }
+
+size_t DataLoader::num_batches() const {
+  const size_t n = dataset_.size(), b = options_.batch_size;
+  return options_.drop_last ? n / b : (n + b - 1) / b;
+}
+
+std::vector<size_t> DataLoader::epoch_order(int64_t epoch) const {
+  std::vector<size_t> order(dataset_.size());
+  std::iota(order.begin(), order.end(), 0);
+  if (!options_.shuffle) return order;
+  // Our own Fisher-Yates over mt19937_64: std::shuffle's result differs between standard libraries.
+  std::mt19937_64 rng(options_.seed * 1000003ULL + static_cast<uint64_t>(epoch));
+  for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng() % i]);
+  return order;
+}
+
+TensorMap DataLoader::make_batch(size_t batch_index) const {
+  const size_t begin = batch_index * options_.batch_size;
+  const size_t end = std::min(order_.size(), begin + options_.batch_size);
+  std::vector<TensorMap> examples;
+  examples.reserve(end - begin);
+  for (size_t i = begin; i < end; ++i) examples.push_back(dataset_.get(order_[i]));
+  return dataset_.collate(examples);
+}
+
+void DataLoader::start_epoch(int64_t epoch, size_t start_batch) {
+  stop_workers();
+  order_ = epoch_order(epoch);
+  end_batch_ = num_batches();
+  next_batch_ = next_claim_ = std::min(start_batch, end_batch_);
+  ready_.clear();
+  error_ = nullptr;
+  stopping_ = false;
+  for (size_t i = 0; i < options_.num_workers; ++i) workers_.emplace_back([this] { worker_loop(); });
+}
+
+void DataLoader::worker_loop() {
+  const size_t prefetch = 2 * options_.num_workers;
+  while (true) {
+    size_t index;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      cv_.wait(lock, [&] { return stopping_ || next_claim_ >= end_batch_ || next_claim_ < next_batch_ + prefetch; });
+      if (stopping_ || next_claim_ >= end_batch_) return;
+      index = next_claim_++;
+    }
+    TensorMap batch;
+    std::exception_ptr error;
+    try {
+      batch = make_batch(index);
+    } catch (...) {
+      error = std::current_exception();
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (error && !error_) error_ = error;
+    ready_[index] = std::move(batch);
+    cv_.notify_all();
+  }
+}
+
+std::optional<TensorMap> DataLoader::next() {
+  if (next_batch_ >= end_batch_) return std::nullopt;
+  if (workers_.empty()) return make_batch(next_batch_++);
+  std::unique_lock<std::mutex> lock(mutex_);
+  cv_.wait(lock, [&] { return error_ || ready_.count(next_batch_); });
+  if (error_) {
+    std::exception_ptr error = error_;
+    lock.unlock();
+    stop_workers();
+    std::rethrow_exception(error);
+  }
+  TensorMap batch = std::move(ready_[next_batch_]);
+  ready_.erase(next_batch_++);
+  cv_.notify_all();
+  return batch;
+}
+
+void DataLoader::stop_workers() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  for (auto& w : workers_) w.join();
+  workers_.clear();
+}
+
+}  // namespace hezar

@@ -1,0 +1,63 @@
+// Batches a Dataset in a seeded, resumable order, assembling batches on worker threads ahead of use.
+//
+// The order of an epoch depends only on (seed, epoch), so a run resumed at batch k of an epoch sees the
+// same remaining batches as an uninterrupted run. Batches come out in order whatever the worker count.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <exception>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "data/dataset.h"
+
+namespace hezar {
+
+struct DataLoaderOptions {
+  size_t batch_size = 1;
+  bool shuffle = true;
+  uint64_t seed = 42;
+  size_t num_workers = 0;  // 0 = build batches on the calling thread
+  bool drop_last = false;
+};
+
+class DataLoader {
+ public:
+  DataLoader(const Dataset& dataset, DataLoaderOptions options);
+  ~DataLoader();
+  DataLoader(const DataLoader&) = delete;
+  DataLoader& operator=(const DataLoader&) = delete;
+
+  size_t num_batches() const;
+  // Starts `epoch`, skipping its first `start_batch` batches (for resuming).
+  void start_epoch(int64_t epoch, size_t start_batch = 0);
+  // The next batch of the epoch, or nullopt at its end. Errors from workers are rethrown here.
+  std::optional<TensorMap> next();
+
+  // The sample order of an epoch (exposed for tests and distributed sharding).
+  std::vector<size_t> epoch_order(int64_t epoch) const;
+
+ private:
+  TensorMap make_batch(size_t batch_index) const;
+  void stop_workers();
+  void worker_loop();
+
+  const Dataset& dataset_;
+  DataLoaderOptions options_;
+  std::vector<size_t> order_;
+  size_t next_batch_ = 0;     // next batch handed to the caller
+  size_t next_claim_ = 0;     // next batch a worker will build
+  size_t end_batch_ = 0;
+  std::map<size_t, TensorMap> ready_;
+  std::exception_ptr error_;
+  bool stopping_ = false;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace hezar

@@ -1,0 +1,42 @@
+// Datasets: indexed collections of examples (TensorMaps) built from a config and a split name, plus the
+// collator that batches them. Each dataset family lives in its own file and registers itself here.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+#include "core/registry.h"
+#include "core/tensor_map.h"
+#include "preprocessors/preprocessor.h"
+
+namespace hezar {
+
+class Dataset {
+ public:
+  virtual ~Dataset() = default;
+  virtual const Config& config() const = 0;
+  virtual size_t size() const = 0;
+  // One example; must be safe to call from several loader threads at once.
+  virtual TensorMap get(size_t index) const = 0;
+  // Batches examples; the default stacks every key (all examples must have the same shapes).
+  virtual TensorMap collate(const std::vector<TensorMap>& examples) const;
+  // Class names by id for classification data ({} otherwise).
+  virtual std::map<int, std::string> id2label() const { return {}; }
+};
+
+// Constructor arguments: (config, split name, the preprocessors that turn raw data into model inputs).
+using DatasetRegistry = Registry<Dataset, const std::string&, const PreprocessorSet&>;
+
+#define HEZAR_REGISTER_DATASET(NAME, CLASS, CONFIG, DESCRIPTION) \
+  HEZAR_REGISTER(::hezar::DatasetRegistry, "dataset", NAME, CLASS, CONFIG, DESCRIPTION)
+
+std::shared_ptr<Dataset> dataset_build(const Config& config, const std::string& split,
+                                       const PreprocessorSet& preprocessors);
+
+// Hezar's max_size: a count (>= 1), or a fraction (< 1) of `available`. Returns how many to keep.
+size_t max_size_resolve(const std::optional<double>& max_size, size_t available, const std::string& where);
+
+}  // namespace hezar

@@ -1,0 +1,140 @@
+#include "models/model.h"
+
+#include <ATen/ATen.h>
+#include <c10/core/InferenceMode.h>
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+
+#include "core/strings.h"
+#include "core/tensor_file.h"
+
+namespace fs = std::filesystem;
+
+namespace hezar {
+
+namespace {
+std::string shape_string(at::IntArrayRef shape) {
+  std::vector<std::string> dims;
+  for (auto d : shape) dims.push_back(std::to_string(d));
+  return "[" + join(dims, ", ") + "]";
+}
+}  // namespace
+
+bool config_set_labels(Config& config, const std::map<int, std::string>& id2label) {
+  auto* labels = config_find_field<std::map<int, std::string>>(config, "id2label");
+  if (labels == nullptr) return false;
+  *labels = id2label;
+  for (const char* count_key : {"num_labels", "num_classes"})
+    if (int* count = config_find_field<int>(config, count_key)) *count = static_cast<int>(id2label.size());
+  return true;
+}
+
+std::map<int, std::string> Model::id2label() const {
+  auto* labels = config_find_field<std::map<int, std::string>>(*config_, "id2label");
+  return labels ? *labels : std::map<int, std::string>{};
+}
+
+std::string LoadReport::summary() const {
+  std::string out;
+  auto add = [&](const char* what, const std::vector<std::string>& keys) {
+    if (keys.empty()) return;
+    out += (out.empty() ? "" : "; ") + std::string(what) + " (" + std::to_string(keys.size()) + "): " +
+           join(std::vector<std::string>(keys.begin(), keys.begin() + std::min<size_t>(keys.size(), 8)), ", ") +
+           (keys.size() > 8 ? ", ..." : "");
+  };
+  add("missing", missing);
+  add("unexpected", unexpected);
+  add("shape mismatch", mismatched);
+  return out;
+}
+
+at::Tensor Model::compute_loss(const TensorMap& outputs, const at::Tensor& labels) {
+  return at::cross_entropy_loss(tensor_at(outputs, "logits", "compute_loss"), labels);
+}
+
+nlohmann::json Model::predict(const std::vector<std::string>& inputs, const PredictOptions& options) {
+  c10::InferenceMode guard;
+  eval();
+  TensorMap model_inputs = preprocess(inputs);
+  TensorMap outputs = forward(model_inputs);
+  return post_process(outputs, options);
+}
+
+TensorDict Model::state_dict_tensors() const {
+  // PyTorch's state_dict order: each module's own parameters, then its own buffers, in module pre-order.
+  TensorDict out;
+  for (const auto& item : named_modules("", /*include_self=*/true)) {
+    std::string prefix = item.key().empty() ? "" : item.key() + ".";
+    for (const auto& p : item.value()->named_parameters(/*recurse=*/false))
+      out.emplace_back(prefix + p.key(), p.value());
+    for (const auto& b : item.value()->named_buffers(/*recurse=*/false))
+      out.emplace_back(prefix + b.key(), b.value());
+  }
+  return out;
+}
+
+LoadReport Model::load_state_dict(const TensorDict& tensors) {
+  LoadReport report;
+  std::map<std::string, at::Tensor> own;
+  for (auto& [name, tensor] : state_dict_tensors()) own[name] = tensor;
+  std::set<std::string> loaded;
+  at::NoGradGuard no_grad;
+  for (const auto& [name, source] : tensors) {
+    auto it = own.find(name);
+    if (it == own.end()) {
+      report.unexpected.push_back(name);
+    } else if (it->second.sizes() != source.sizes()) {
+      report.mismatched.push_back(name + ": file " + shape_string(source.sizes()) + " vs model " +
+                                  shape_string(it->second.sizes()));
+    } else {
+      it->second.copy_(source);  // the only copy: from the file's (mmapped) bytes into the parameter
+      loaded.insert(name);
+    }
+  }
+  for (const auto& [name, tensor] : own)
+    if (!loaded.count(name)) {
+      bool mismatched = std::any_of(report.mismatched.begin(), report.mismatched.end(),
+                                    [&](const std::string& m) { return starts_with(m, name + ":"); });
+      if (!mismatched) report.missing.push_back(name);
+    }
+  return report;
+}
+
+void Model::save(const std::string& dir, const std::string& weights_file) const {
+  fs::create_directories(dir);
+  config_save(*config_, dir + "/model_config.yaml");
+  tensor_file_save(dir + "/" + weights_file, state_dict_tensors());
+  if (!preprocessors_.empty()) preprocessors_save(preprocessors_, dir + "/preprocessor");
+}
+
+std::shared_ptr<Model> model_build(const Config& config, const std::vector<std::string>& overrides) {
+  return ModelRegistry::instance().build("model", config.name(), &config, overrides);
+}
+
+std::string model_weights_path(const std::string& dir) {
+  for (const char* name : {"model.safetensors", "model.safetensors.index.json", "model.pt", "pytorch_model.bin"})
+    if (fs::is_regular_file(dir + "/" + name)) return dir + "/" + name;
+  return "";
+}
+
+std::shared_ptr<Model> model_load(const std::string& dir, const std::vector<std::string>& overrides) {
+  HEZAR_CHECK_INPUT(fs::is_directory(dir), "model directory '", dir, "' does not exist");
+  const std::string config_path = dir + "/model_config.yaml";
+  HEZAR_CHECK_INPUT(fs::is_regular_file(config_path), "'", dir,
+                    "' is not a hezar model directory: model_config.yaml is missing");
+  std::unique_ptr<Config> config = config_load(config_path, "model");
+  std::shared_ptr<Model> model = model_build(*config, overrides);
+  const std::string weights = model_weights_path(dir);
+  HEZAR_CHECK_INPUT(!weights.empty(), "no weights in '", dir,
+                    "': expected model.safetensors, model.pt or pytorch_model.bin");
+  LoadReport report = model->load_state_dict(tensor_file_load(weights));
+  const size_t total = model->state_dict_tensors().size();
+  HEZAR_CHECK_INPUT(report.missing.size() + report.mismatched.size() < total || total == 0, weights,
+                    " does not fit model '", config->name(), "': ", report.summary());
+  if (!report.complete()) spdlog::warn("{}: partially loaded: {}", weights, report.summary());
+  model->preprocessors() = preprocessors_load(dir + "/preprocessor");
+  return model;
+}
+
+}  // namespace hezar

@@ -1,0 +1,26 @@
+// Training progress: a redrawn bar on a terminal, plain periodic lines otherwise (CI logs, pipes).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+
+namespace hezar {
+
+class Progress {
+ public:
+  // `total` steps of `samples_per_step` samples; `every` = steps between plain lines when not a TTY.
+  Progress(std::string title, size_t total, size_t samples_per_step, size_t every);
+  void update(size_t done, const std::string& postfix);
+  void finish(const std::string& postfix);
+
+ private:
+  std::string line(size_t done, const std::string& postfix) const;
+
+  std::string title_;
+  size_t total_, samples_per_step_, every_;
+  bool tty_;
+  std::chrono::steady_clock::time_point start_, last_draw_;
+};
+
+}  // namespace hezar
