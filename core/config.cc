@@ -185,6 +185,27 @@ std::vector<std::string> config_field_names(Config& config) {
 
 // ---- overrides -------------------------------------------------------------------------------------
 
+namespace {
+// A copy of `node` built programmatically, so it carries no source marks and errors about it say
+// "--set" instead of a line of the override's own one-line text.
+YAML::Node without_marks(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Scalar: return YAML::Node(node.Scalar());
+    case YAML::NodeType::Sequence: {
+      YAML::Node out(YAML::NodeType::Sequence);
+      for (const auto& item : node) out.push_back(without_marks(item));
+      return out;
+    }
+    case YAML::NodeType::Map: {
+      YAML::Node out(YAML::NodeType::Map);
+      for (auto it = node.begin(); it != node.end(); ++it) out[it->first.Scalar()] = without_marks(it->second);
+      return out;
+    }
+    default: return YAML::Node(YAML::NodeType::Null);
+  }
+}
+}  // namespace
+
 void yaml_apply_override(YAML::Node& root, const std::string& assignment) {
   const size_t eq = assignment.find('=');
   HEZAR_CHECK_INPUT(eq != std::string::npos && eq > 0, "override '", assignment,
@@ -192,7 +213,7 @@ void yaml_apply_override(YAML::Node& root, const std::string& assignment) {
   const std::vector<std::string> keys = split(assignment.substr(0, eq), '.');
   for (const auto& key : keys)
     HEZAR_CHECK_INPUT(!key.empty(), "override '", assignment, "' has an empty key");
-  YAML::Node value = yaml_parse(assignment.substr(eq + 1), "--set " + assignment);
+  YAML::Node value = without_marks(yaml_parse(assignment.substr(eq + 1), "--set " + assignment));
   if (!root.IsMap()) root = YAML::Node(YAML::NodeType::Map);
   YAML::Node current = root;
   for (size_t i = 0; i + 1 < keys.size(); ++i) {

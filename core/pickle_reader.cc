@@ -28,6 +28,29 @@ using ValuePtr = std::shared_ptr<Value>;
 // same object wherever it was referenced.
 struct Value {
   explicit Value(Kind k) : kind(k) {}
+  Value(const Value&) = delete;
+  Value& operator=(const Value&) = delete;
+  // Releases nested containers iteratively: a hostile pickle can nest lists a million deep, and the
+  // default recursive destruction would overflow the stack.
+  ~Value() {
+    std::vector<ValuePtr> pending;
+    move_children_to(pending);
+    while (!pending.empty()) {
+      ValuePtr v = std::move(pending.back());
+      pending.pop_back();
+      if (v && v.use_count() == 1) v->move_children_to(pending);
+    }
+  }
+  void move_children_to(std::vector<ValuePtr>& out) {
+    for (auto& item : items) out.push_back(std::move(item));
+    for (auto& [key, value] : dict) {
+      out.push_back(std::move(key));
+      out.push_back(std::move(value));
+    }
+    items.clear();
+    dict.clear();
+  }
+
   Kind kind;
   int64_t i = 0;                                     // Int, Bool
   double f = 0;                                      // Float
@@ -120,7 +143,7 @@ class Unpickler {
     return items;
   }
   ValuePtr expect(ValuePtr v, Kind k, const char* what) {
-    if (v->kind != k) corrupt(detail::concat(what, " must be a ", kind_name(k), ", not ", kind_name(v->kind)));
+    if (v->kind != k) corrupt(detail::concat(what, " must be of type ", kind_name(k), ", not ", kind_name(v->kind)));
     return v;
   }
 
@@ -265,7 +288,9 @@ class Unpickler {
       case 'b': {  // BUILD: object state such as OrderedDict._metadata, which a state dict does not need
         pop();
         Kind target = top()->kind;
-        if (target != Kind::Dict && target != Kind::Tensor) corrupt(detail::concat("BUILD on a ", kind_name(target)));
+        if (target != Kind::Dict && target != Kind::Tensor) {
+          corrupt(detail::concat("BUILD on type ", kind_name(target)));
+        }
         return true;
       }
       case 'Q': push(persistent_load(pop())); return true;  // BINPERSID
@@ -389,13 +414,13 @@ at::Tensor load_storage(const std::string& path, PyTorchStreamReader& reader,
 }
 
 TensorDict to_tensor_dict(const std::string& path, const Value& root) {
-  HEZAR_CHECK_INPUT(root.kind == Kind::Dict, path, ": data.pkl holds a ", kind_name(root.kind),
+  HEZAR_CHECK_INPUT(root.kind == Kind::Dict, path, ": data.pkl holds type ", kind_name(root.kind),
                     ", not a state dict of tensors");
   TensorDict out;
   for (const auto& [key, value] : root.dict) {
-    HEZAR_CHECK_INPUT(key->kind == Kind::String, path, ": state dict key is a ", kind_name(key->kind),
+    HEZAR_CHECK_INPUT(key->kind == Kind::String, path, ": state dict key is of type ", kind_name(key->kind),
                       ", not a string");
-    HEZAR_CHECK_INPUT(value->kind == Kind::Tensor, path, ": state dict entry '", key->s, "' is a ",
+    HEZAR_CHECK_INPUT(value->kind == Kind::Tensor, path, ": state dict entry '", key->s, "' is of type ",
                       kind_name(value->kind), ", not a tensor");
     out.emplace_back(key->s, value->tensor);
   }

@@ -59,6 +59,26 @@ class Pickler {
     op(')');
     op('R');
   }
+  // _rebuild_tensor_v2((storage persistent id), storage_offset, size, stride, requires_grad, hooks).
+  void tensor(const at::Tensor& t, const char* storage_class, const std::string& storage_key) {
+    global("torch._utils", "_rebuild_tensor_v2");
+    op('(');
+    op('(');
+    str("storage");
+    global("torch", storage_class);
+    str(storage_key);
+    str("cpu");
+    integer(static_cast<int64_t>(t.storage().nbytes() / t.element_size()));
+    op('t');
+    op('Q');  // BINPERSID
+    integer(t.storage_offset());
+    int_tuple(t.sizes());
+    int_tuple(t.strides());
+    op('\x89');  // requires_grad=False
+    empty_ordered_dict();  // backward_hooks
+    op('t');
+    op('R');
+  }
   const std::string& bytes() const { return out_; }
 
  private:
@@ -101,27 +121,10 @@ Plan plan_archive(const std::string& path, const TensorDict& tensors) {
     const c10::StorageImpl* impl = t.storage().unsafeGetStorageImpl();
     auto found = storage_index.emplace(impl, plan.storages.size());
     if (found.second) plan.storages.push_back({std::to_string(plan.storages.size()), t});
-    const at::Tensor& owner = plan.storages[found.first->second].owner;
-    HEZAR_CHECK_INPUT(owner.scalar_type() == t.scalar_type(), path, ": tensors '", name,
-                      "' and another entry share memory with different dtypes, which torch.save cannot store");
+    HEZAR_CHECK_INPUT(plan.storages[found.first->second].owner.scalar_type() == t.scalar_type(), path, ": tensor '",
+                      name, "' shares memory with another entry of a different dtype, which torch.save cannot store");
     p.str(name);
-    p.global("torch._utils", "_rebuild_tensor_v2");
-    p.op('(');
-    p.op('(');
-    p.str("storage");
-    p.global("torch", storage_class);
-    p.str(plan.storages[found.first->second].key);
-    p.str("cpu");
-    p.integer(static_cast<int64_t>(t.storage().nbytes() / t.element_size()));
-    p.op('t');
-    p.op('Q');  // BINPERSID
-    p.integer(t.storage_offset());
-    p.int_tuple(t.sizes());
-    p.int_tuple(t.strides());
-    p.op('\x89');  // requires_grad=False
-    p.empty_ordered_dict();  // backward_hooks
-    p.op('t');
-    p.op('R');
+    p.tensor(t, storage_class, plan.storages[found.first->second].key);
   }
   if (!tensors.empty()) p.op('u');  // SETITEMS
   p.op('.');

@@ -128,11 +128,11 @@ std::shared_ptr<Model> model_load(const std::string& dir, const std::vector<std:
   const std::string weights = model_weights_path(dir);
   HEZAR_CHECK_INPUT(!weights.empty(), "no weights in '", dir,
                     "': expected model.safetensors, model.pt or pytorch_model.bin");
+  // A saved model's weights must cover its config; only extra keys (e.g. legacy buffers) are tolerated.
   LoadReport report = model->load_state_dict(tensor_file_load(weights));
-  const size_t total = model->state_dict_tensors().size();
-  HEZAR_CHECK_INPUT(report.missing.size() + report.mismatched.size() < total || total == 0, weights,
-                    " does not fit model '", config->name(), "': ", report.summary());
-  if (!report.complete()) spdlog::warn("{}: partially loaded: {}", weights, report.summary());
+  HEZAR_CHECK_INPUT(report.missing.empty() && report.mismatched.empty(), weights, " does not fit model '",
+                    config->name(), "' as configured in ", config_path, ": ", report.summary());
+  if (!report.unexpected.empty()) spdlog::warn("{}: ignored {}", weights, report.summary());
   model->preprocessors() = preprocessors_load(dir + "/preprocessor");
   return model;
 }

@@ -77,7 +77,7 @@ std::shared_ptr<Model> model_build(const Config& config, const std::vector<std::
 
 // Loads a saved model directory: config by `name` through the registry, weights (model.safetensors,
 // sharded safetensors, model.pt or pytorch_model.bin, whichever exists), preprocessors. Missing or
-// mismatched weights are BadInput listing the keys.
+// shape-mismatched weights are BadInput listing the keys; unexpected extra keys only warn.
 std::shared_ptr<Model> model_load(const std::string& dir, const std::vector<std::string>& overrides = {});
 
 // The weights file in `dir` that model_load would use, or "" if there is none.

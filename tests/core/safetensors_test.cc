@@ -94,8 +94,10 @@ TEST(Safetensors, WritesSortedPaddedHeader) {
   safetensors_save(path, tensors);
   std::string header =
       R"({"__metadata__":{"format":"pt"},"c":{"dtype":"I64","shape":[1],"data_offsets":[0,8]},)"
-      R"("a":{"dtype":"F32","shape":[1],"data_offsets":[8,12]},"b":{"dtype":"F32","shape":[2],"data_offsets":[12,20]},)"
-      R"("e":{"dtype":"BF16","shape":[1],"data_offsets":[20,22]},"d":{"dtype":"U8","shape":[3],"data_offsets":[22,25]}})";
+      R"("a":{"dtype":"F32","shape":[1],"data_offsets":[8,12]},)"
+      R"("b":{"dtype":"F32","shape":[2],"data_offsets":[12,20]},)"
+      R"("e":{"dtype":"BF16","shape":[1],"data_offsets":[20,22]},)"
+      R"("d":{"dtype":"U8","shape":[3],"data_offsets":[22,25]}})";
   header.append((8 - header.size() % 8) % 8, ' ');
   std::string data = raw<int64_t>({-1}) + raw<float>({3.f}) + raw<float>({1.f, 2.f}) + std::string("\x80\x3f", 2) +
                      std::string("\x01\x02\x03", 3);
@@ -130,6 +132,7 @@ TEST(Safetensors, RejectsEveryInvalidLayout) {
       {"overlong_utf8", st_file("{\"\xc0\xaf\":1}", ""), "not valid UTF-8"},
       {"not_json", st_file("{not json}", ""), "not valid JSON"},
       {"not_object", st_file("[]", ""), "not a JSON object"},
+      {"deep_nesting", st_file(std::string(300000, '[') + std::string(300000, ']'), ""), "not a JSON object"},
       {"unknown_dtype", st_file(R"({"a":{"dtype":"F33","shape":[2],"data_offsets":[0,8]}})", eight),
        "unknown dtype 'F33'"},
       {"negative_dim", st_file(R"({"a":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}})", eight),

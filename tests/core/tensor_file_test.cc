@@ -14,7 +14,9 @@ namespace {
 using test::read_bytes;
 using test::tmp_path;
 
-TensorDict sample() { return {{"w", at::arange(6, at::kFloat).reshape({2, 3})}, {"n", at::scalar_tensor(3, at::kLong)}}; }
+TensorDict sample() {
+  return {{"w", at::arange(6, at::kFloat).reshape({2, 3})}, {"n", at::scalar_tensor(3, at::kLong)}};
+}
 
 void expect_same(const TensorDict& got, const TensorDict& expected) {
   ASSERT_EQ(got.size(), expected.size());
@@ -40,7 +42,8 @@ TEST(TensorFile, DispatchesOnTheFileName) {
 TEST(TensorFile, LoadsShardIndexAndConvertsBetweenFormats) {
   safetensors_save(tmp_path("s-00001-of-00001.safetensors"), sample());
   std::string index = tmp_path("s.safetensors.index.json");
-  std::ofstream(index) << R"({"metadata":{},"weight_map":{"w":"s-00001-of-00001.safetensors","n":"s-00001-of-00001.safetensors"}})";
+  std::ofstream(index) << R"({"metadata":{},"weight_map":{"w":"s-00001-of-00001.safetensors",)"
+                       << R"("n":"s-00001-of-00001.safetensors"}})";
   TensorDict mapped = tensor_file_load(index);
   expect_same(mapped, sample());
   // Tensors viewing a safetensors mapping can be written straight to a torch archive.

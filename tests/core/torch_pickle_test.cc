@@ -106,7 +106,8 @@ class TorchPickle : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = tmp_path("torch_fixtures");
     ASSERT_EQ(std::system(("mkdir -p " + dir_).c_str()), 0);
-    auto result = run_python("make_fixtures", std::string("import torch\n") + test::kPythonDescribe + kFixtureScript, dir_);
+    std::string script = std::string("import torch\n") + test::kPythonDescribe + kFixtureScript;
+    auto result = run_python("make_fixtures", script, dir_);
     ASSERT_EQ(result.exit_code, 0) << result.output;
   }
   static std::string fixture(const std::string& name) { return dir_ + "/" + name; }
@@ -206,12 +207,14 @@ TEST(TorchPickleHandcrafted, RejectsMalformedPickles) {
       {"no_record", head + pk_tensor(2, 2) + "u.", false, "archive has no record 'data/0'"},
       {"small_record", head + pk_tensor(4, 2) + "u.", true, "holds 8 bytes but its storage needs 16"},
       {"call_storage", "\x80\x02" "ctorch\nFloatStorage\n)R.", false, "'torch.FloatStorage' cannot be called"},
-      {"not_tensor", head + "K\x01u.", false, "state dict entry 'w' is a int, not a tensor"},
-      {"not_dict", "\x80\x02]." , false, "data.pkl holds a list, not a state dict"},
+      {"not_tensor", head + "K\x01u.", false, "state dict entry 'w' is of type int, not a tensor"},
+      {"not_dict", "\x80\x02]." , false, "data.pkl holds type list, not a state dict"},
       {"opcode", "\x80\x02S'x'\n.", false, "unsupported pickle opcode 83"},
       {"truncated", "\x80\x02}(" + pk_str("w"), false, "truncated pickle"},
       {"underflow", "\x80\x02s.", false, "stack underflow"},
       {"memo", "\x80\x02h\x05.", false, "memo entry 5 read before it was written"},
+      {"deep_nesting", "\x80\x02" + std::string(300000, ']') + std::string(299999, 'a') + ".", false,
+       "data.pkl holds type list, not a state dict"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
