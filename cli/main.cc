@@ -1,4 +1,5 @@
 // `hezar`: train, evaluate and run Hezar models from the command line.
+#include <ATen/Parallel.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
@@ -21,6 +22,9 @@ int main(int argc, char** argv) {
   bool quiet = false;
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")->capture_default_str();
   app.add_flag("-q,--quiet", quiet, "only print warnings and errors");
+  int threads = 0;
+  app.add_option("--threads", threads,
+                 "intra-op compute threads (default: libtorch's choice, one per physical core)");
   hezar::cli::add_train_command(app);
   hezar::cli::add_eval_command(app);
   hezar::cli::add_predict_command(app);
@@ -28,6 +32,8 @@ int main(int argc, char** argv) {
   hezar::cli::add_config_command(app);
   app.parse_complete_callback([&] {
     hezar::log_init(log_level, quiet);
+    HEZAR_CHECK_INPUT(threads >= 0, "--threads must be >= 0");
+    if (threads > 0) at::set_num_threads(threads);
     hezar::log_compute_setup();
   });
   try {
