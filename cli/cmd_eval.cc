@@ -6,6 +6,7 @@
 #include "core/registry.h"
 #include "core/strings.h"
 #include "data/dataset.h"
+#include "hub/hub.h"
 #include "models/model.h"
 #include "trainer/evaluate.h"
 
@@ -51,7 +52,7 @@ void add_eval_command(CLI::App& app) {
   cmd->add_flag("--json", json, "print the results as one JSON object");
   cmd->callback([] {
     HEZAR_CHECK_INPUT(batch_size >= 1, "--batch-size must be at least 1");
-    auto model = model_load(model_dir);
+    auto model = model_load(hub::hub_resolve_model_dir(model_dir));  // a folder or a Hub id
     std::unique_ptr<Config> dataset_config = dataset_config_from_arg(dataset_arg, *model);
     if (!model->id2label().empty()) config_set_labels(*dataset_config, model->id2label());
     std::string eval_split = split;

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "hub/hub.h"
 #include "models/model.h"
 
 namespace hezar::cli {
@@ -53,7 +54,7 @@ void add_predict_command(CLI::App& app) {
   cmd->callback([] {
     HEZAR_CHECK_INPUT(batch_size >= 1, "--batch-size must be at least 1");
     std::vector<std::string> inputs = read_inputs(args);
-    auto model = model_load(model_dir);
+    auto model = model_load(hub::hub_resolve_model_dir(model_dir));  // a folder or a Hub id
     PredictOptions options;
     options.top_k = top_k;
     for (size_t begin = 0; begin < inputs.size(); begin += batch_size) {

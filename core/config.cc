@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <set>
 
 #include "core/error.h"
 #include "core/file_util.h"
@@ -175,6 +176,34 @@ void config_save(const Config& config, const std::string& path) {
 
 std::unique_ptr<Config> config_load(const std::string& path, const std::string& family) {
   return config_decode_any(family, yaml_load_file(path), DecodeContext{path, ""});
+}
+
+namespace {
+std::string node_text(const YAML::Node& node) {
+  if (!node.IsDefined() || node.IsNull()) return "(unset)";
+  if (node.IsScalar()) return node.Scalar();
+  YAML::Emitter out;
+  out << YAML::Flow << node;
+  return out.c_str();
+}
+
+void node_diff(const YAML::Node& a, const YAML::Node& b, const std::string& prefix, std::vector<std::string>& out) {
+  if (a.IsDefined() && b.IsDefined() && a.IsMap() && b.IsMap()) {  // a missing key's node is invalid
+    std::set<std::string> keys;
+    for (auto it = a.begin(); it != a.end(); ++it) keys.insert(it->first.Scalar());
+    for (auto it = b.begin(); it != b.end(); ++it) keys.insert(it->first.Scalar());
+    for (const auto& key : keys) node_diff(a[key], b[key], prefix.empty() ? key : prefix + "." + key, out);
+    return;
+  }
+  const std::string ta = node_text(a), tb = node_text(b);
+  if (ta != tb) out.push_back(prefix + ": " + ta + " -> " + tb);
+}
+}  // namespace
+
+std::vector<std::string> config_diff(const Config& a, const Config& b) {
+  std::vector<std::string> out;
+  node_diff(config_to_node(a), config_to_node(b), "", out);
+  return out;
 }
 
 std::vector<std::string> config_field_names(Config& config) {

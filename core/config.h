@@ -138,6 +138,9 @@ void yaml_apply_override(YAML::Node& root, const std::string& assignment);
 std::unique_ptr<Config> config_with_overrides(const Config& config,
                                               const std::vector<std::string>& overrides);
 
+// Keys whose values differ between two configs, as "key: a -> b" lines (dotted keys, both YAML forms).
+std::vector<std::string> config_diff(const Config& a, const Config& b);
+
 // Names of the fields of `config` (for suggestions and docs).
 std::vector<std::string> config_field_names(Config& config);
 
@@ -191,6 +194,10 @@ template <class T>
 void emit_value(YAML::Emitter& out, const std::vector<T>& v);
 template <class K, class V>
 void emit_value(YAML::Emitter& out, const std::map<K, V>& v);
+template <class T, std::enable_if_t<std::is_base_of_v<Config, T>, int> = 0>
+void decode_value(const YAML::Node& n, T& v, const DecodeContext& c);
+template <class T, std::enable_if_t<std::is_base_of_v<Config, T>, int> = 0>
+void emit_value(YAML::Emitter& out, const T& v);
 
 template <class T>
 void decode_value(const YAML::Node& n, std::optional<T>& v, const DecodeContext& c) {
@@ -225,7 +232,7 @@ void decode_value(const YAML::Node& n, std::map<K, V>& v, const DecodeContext& c
   v = std::move(out);
 }
 
-template <class T, std::enable_if_t<std::is_base_of_v<Config, T>, int> = 0>
+template <class T, std::enable_if_t<std::is_base_of_v<Config, T>, int>>
 void decode_value(const YAML::Node& n, T& v, const DecodeContext& c) {
   config_decode(v, n, c);
 }
@@ -256,7 +263,7 @@ void emit_value(YAML::Emitter& out, const std::map<K, V>& v) {
   out << YAML::EndMap;
 }
 
-template <class T, std::enable_if_t<std::is_base_of_v<Config, T>, int> = 0>
+template <class T, std::enable_if_t<std::is_base_of_v<Config, T>, int>>
 void emit_value(YAML::Emitter& out, const T& v) {
   config_emit(out, v);
 }

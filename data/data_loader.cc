@@ -68,7 +68,10 @@ void DataLoader::worker_loop() {
       error = std::current_exception();
     }
     std::lock_guard<std::mutex> lock(mutex_);
-    if (error && !error_) error_ = error;
+    if (error && (!error_ || index < error_batch_)) {
+      error_ = error;
+      error_batch_ = index;
+    }
     ready_[index] = std::move(batch);
     cv_.notify_all();
   }
@@ -78,8 +81,9 @@ std::optional<TensorMap> DataLoader::next() {
   if (next_batch_ >= end_batch_) return std::nullopt;
   if (workers_.empty()) return make_batch(next_batch_++);
   std::unique_lock<std::mutex> lock(mutex_);
-  cv_.wait(lock, [&] { return error_ || ready_.count(next_batch_); });
-  if (error_) {
+  // A failed batch is marked ready too, so earlier good batches are delivered before its error.
+  cv_.wait(lock, [&] { return ready_.count(next_batch_) > 0; });
+  if (error_ && error_batch_ == next_batch_) {
     std::exception_ptr error = error_;
     lock.unlock();
     stop_workers();

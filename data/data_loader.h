@@ -53,7 +53,8 @@ class DataLoader {
   size_t next_claim_ = 0;     // next batch a worker will build
   size_t end_batch_ = 0;
   std::map<size_t, TensorMap> ready_;
-  std::exception_ptr error_;
+  std::exception_ptr error_;  // of batch error_batch_, the earliest failing one
+  size_t error_batch_ = 0;
   bool stopping_ = false;
   std::mutex mutex_;
   std::condition_variable cv_;

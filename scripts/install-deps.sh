@@ -8,9 +8,9 @@ PKGS=(
   bazel-bootstrap bazel-platforms g++ make
   # libraries
   libtorch-dev libopenblas0-openmp libcli11-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
-  nlohmann-json3-dev libgtest-dev libstb-dev zlib1g-dev
+  nlohmann-json3-dev libgtest-dev libstb-dev zlib1g-dev libicu-dev libonig-dev libcurl4-openssl-dev libssl-dev
   # reference peer for interop tests and benchmarks (system interpreter)
-  python3-torch python3-numpy
+  python3-torch python3-numpy protobuf-compiler
   # the demo's real dataset
   dataset-fashion-mnist
 )

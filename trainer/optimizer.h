@@ -9,9 +9,10 @@
 
 namespace hezar {
 
-// adam | adamw | sgd; an unknown name is BadInput listing the valid ones.
-std::unique_ptr<torch::optim::Optimizer> optimizer_build(const std::string& name,
-                                                         std::vector<at::Tensor> parameters,
-                                                         double learning_rate, double weight_decay);
+struct TrainerConfig;
+
+// trainer.optimizer: adam | adamw | sgd; an unknown name is BadInput listing the valid ones.
+std::unique_ptr<torch::optim::Optimizer> optimizer_build(const TrainerConfig& config,
+                                                         std::vector<at::Tensor> parameters);
 
 }  // namespace hezar

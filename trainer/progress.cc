@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <spdlog/spdlog.h>
+
 #include <cstdio>
 
 namespace hezar {
@@ -16,15 +18,17 @@ std::string format_duration(double seconds) {
 }
 }  // namespace
 
-Progress::Progress(std::string title, size_t total, size_t samples_per_step, size_t every)
+Progress::Progress(std::string title, size_t total, size_t samples_per_step, size_t every, size_t start)
     : title_(std::move(title)), total_(total), samples_per_step_(samples_per_step),
-      every_(every ? every : 1), tty_(isatty(STDERR_FILENO)),
+      every_(every ? every : 1), start_step_(start), tty_(isatty(STDERR_FILENO)),
+      enabled_(spdlog::should_log(spdlog::level::info)),
       start_(std::chrono::steady_clock::now()), last_draw_(start_) {}
 
 std::string Progress::line(size_t done, const std::string& postfix) const {
   const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  const double rate = elapsed > 0 ? done * samples_per_step_ / elapsed : 0.0;
-  const double eta = done ? elapsed / done * (total_ - done) : 0.0;
+  const size_t run = done > start_step_ ? done - start_step_ : 0;  // steps taken by this process
+  const double rate = elapsed > 0 ? run * samples_per_step_ / elapsed : 0.0;
+  const double eta = run ? elapsed / run * (total_ - done) : 0.0;
   char stats[128];
   std::snprintf(stats, sizeof stats, "%zu/%zu %s %.0f samples/s ETA %s", done, total_, postfix.c_str(), rate,
                 format_duration(eta).c_str());
@@ -34,6 +38,7 @@ std::string Progress::line(size_t done, const std::string& postfix) const {
 }
 
 void Progress::update(size_t done, const std::string& postfix) {
+  if (!enabled_) return;
   auto now = std::chrono::steady_clock::now();
   if (tty_) {
     if (now - last_draw_ < std::chrono::milliseconds(100) && done != total_) return;
@@ -47,6 +52,7 @@ void Progress::update(size_t done, const std::string& postfix) {
 }
 
 void Progress::finish(const std::string& postfix) {
+  if (!enabled_) return;
   if (tty_) std::fprintf(stderr, "\r%s\033[K\n", line(total_, postfix).c_str());
   else std::fprintf(stderr, "%s\n", line(total_, postfix).c_str());
   std::fflush(stderr);

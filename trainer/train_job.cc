@@ -7,6 +7,7 @@
 
 #include "core/tensor_file.h"
 #include "data/dataset.h"
+#include "hub/hub.h"
 #include "models/model.h"
 #include "trainer/trainer.h"
 
@@ -56,7 +57,8 @@ std::map<std::string, double> train_job_run(const TrainJobConfig& job) {
 
   std::shared_ptr<Model> model = model_build(*model_config);
   model->preprocessors() = preprocessors;
-  if (job.trainer.init_weights_from) init_weights(*model, *job.trainer.init_weights_from);
+  if (job.trainer.init_weights_from)  // a model folder or a Hub id
+    init_weights(*model, hub::hub_resolve_model_dir(*job.trainer.init_weights_from));
   Trainer trainer(model, job.trainer, train_dataset, eval_dataset);
   return trainer.train();
 }

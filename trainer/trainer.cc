@@ -1,28 +1,55 @@
 #include "trainer/trainer.h"
 
 #include <spdlog/spdlog.h>
+#include <torch/nn/utils/clip_grad.h>
 #include <torch/optim/optimizer.h>
-#include <torch/serialize/output-archive.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cmath>
+#include <csignal>
 #include <ctime>
 #include <filesystem>
-#include <iomanip>
 #include <sstream>
 
-#include "core/file_util.h"
+#include "core/tensor_file.h"
 #include "data/data_loader.h"
+#include "trainer/autocast.h"
+#include "trainer/checkpoint.h"
 #include "trainer/evaluate.h"
 #include "trainer/optimizer.h"
 #include "trainer/progress.h"
-#include "core/strings.h"
+#include "trainer/training_log.h"
 
 namespace fs = std::filesystem;
 
 namespace hezar {
 
 namespace {
+std::atomic<int> g_stop_signal{0};
+
+extern "C" void on_stop_signal(int signal) { g_stop_signal = signal; }
+
+// SIGINT/SIGTERM only set a flag; the loop saves a checkpoint at the next step boundary and stops.
+class StopSignals {
+ public:
+  StopSignals() {
+    g_stop_signal = 0;
+    struct sigaction action {};
+    action.sa_handler = on_stop_signal;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, &old_int_);
+    sigaction(SIGTERM, &action, &old_term_);
+  }
+  ~StopSignals() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+  }
+
+ private:
+  struct sigaction old_int_ {}, old_term_ {};
+};
+
 std::string run_name() {
   std::time_t now = std::time(nullptr);
   char stamp[64];
@@ -37,6 +64,17 @@ std::string format_metrics(const std::map<std::string, double>& results) {
   for (const auto& [key, value] : results) out << (out.tellp() ? ", " : "") << key << " " << value;
   return out.str();
 }
+
+// Hezar's "an int, or a float in (0, 1) meaning a fraction of the total".
+int64_t steps_option(const std::optional<double>& value, int64_t total, int64_t fallback, const char* key) {
+  if (!value) return fallback;
+  HEZAR_CHECK_INPUT(*value > 0, "trainer.", key, " must be positive, got ", *value);
+  if (*value < 1) return std::max<int64_t>(1, static_cast<int64_t>(std::ceil(*value * total)));
+  HEZAR_CHECK_INPUT(std::floor(*value) == *value, "trainer.", key, " must be a whole number or a fraction below 1");
+  return static_cast<int64_t>(*value);
+}
+
+double current_lr(torch::optim::Optimizer& optimizer) { return optimizer.param_groups().at(0).options().get_lr(); }
 }  // namespace
 
 Trainer::Trainer(std::shared_ptr<Model> model, const TrainerConfig& config,
@@ -46,88 +84,128 @@ Trainer::Trainer(std::shared_ptr<Model> model, const TrainerConfig& config,
   HEZAR_CHECK_INPUT(!config_.output_dir.empty(), "trainer.output_dir is required (or pass --output-dir)");
   HEZAR_CHECK_INPUT(config_.num_epochs >= 1, "trainer.num_epochs must be at least 1");
   HEZAR_CHECK_INPUT(config_.batch_size >= 1, "trainer.batch_size must be at least 1");
+  HEZAR_CHECK_INPUT(config_.gradient_accumulation_steps >= 1, "trainer.gradient_accumulation_steps must be >= 1");
   HEZAR_CHECK_INPUT(config_.num_dataloader_workers >= 0, "trainer.num_dataloader_workers must be >= 0");
+  HEZAR_CHECK_INPUT(!config_.max_grad_norm || *config_.max_grad_norm > 0, "trainer.max_grad_norm must be positive");
+  const std::string precision = config_.mixed_precision.value_or("no");
+  HEZAR_CHECK_INPUT(precision != "fp16" && precision != "fp8", "trainer.mixed_precision '", precision,
+                    "' needs a GPU build of LibTorch; on CPU use bf16");
+  HEZAR_CHECK_INPUT(precision == "no" || precision == "bf16", "trainer.mixed_precision '", precision,
+                    "' is not one of no, bf16, fp16");
   const std::string task = config_.task.empty() ? model_->task() : config_.task;
   HEZAR_CHECK_INPUT(task == model_->task(), "trainer.task '", task, "' does not match model '",
                     model_->config().name(), "' (task ", model_->task(), ")");
   config_.task = task;
   metrics_ = metrics_build(config_.metrics.empty() ? default_metrics(task) : config_.metrics);
-  optimizer_ = optimizer_build(config_.optimizer, model_->parameters(), config_.learning_rate,
-                               config_.weight_decay);
+  optimizer_ = optimizer_build(config_, model_->parameters());
 }
 
 Trainer::~Trainer() = default;
 
-double Trainer::train_step(const TensorMap& batch) {
-  model_->train();
-  optimizer_->zero_grad();
-  TensorMap outputs = model_->forward(batch);
-  at::Tensor loss = model_->compute_loss(outputs, tensor_at(batch, "labels", "trainer"));
-  loss.backward();
-  optimizer_->step();
-  return loss.item<double>();
-}
-
-std::map<std::string, double> Trainer::train() {
-  const size_t workers = static_cast<size_t>(config_.num_dataloader_workers);
-  DataLoader loader(*train_dataset_, {static_cast<size_t>(config_.batch_size), config_.dataloader_shuffle,
-                                      static_cast<uint64_t>(config_.seed), workers, false});
-  const int64_t steps_per_epoch = static_cast<int64_t>(loader.num_batches());
-  total_steps_ = steps_per_epoch * config_.num_epochs;
-  if (config_.max_steps) total_steps_ = std::min(total_steps_, *config_.max_steps);
-  const int64_t save_steps = config_.save_steps.value_or(steps_per_epoch);
-  HEZAR_CHECK_INPUT(save_steps >= 1, "trainer.save_steps must be at least 1");
+void Trainer::setup(DataLoader& loader) {
+  batches_per_epoch_ = static_cast<int64_t>(loader.num_batches());
+  const int64_t accumulation = config_.gradient_accumulation_steps;
+  steps_per_epoch_ = (batches_per_epoch_ + accumulation - 1) / accumulation;
+  total_steps_ = steps_per_epoch_ * config_.num_epochs;
+  total_steps_ = std::min(total_steps_, steps_option(config_.max_steps, total_steps_, total_steps_, "max_steps"));
+  save_steps_ = steps_option(config_.save_steps, total_steps_, steps_per_epoch_, "save_steps");
+  scheduling_steps_ = config_.lr_scheduling_steps.value_or(steps_per_epoch_);
+  HEZAR_CHECK_INPUT(scheduling_steps_ >= 1, "trainer.lr_scheduling_steps must be at least 1");
+  if (config_.lr_scheduler)
+    scheduler_ = std::make_unique<LrScheduler>(*config_.lr_scheduler, config_.lr_scheduler_kwargs.value_or(LrSchedulerKwargs{}),
+                                               config_.learning_rate, (total_steps_ + scheduling_steps_ - 1) / scheduling_steps_);
   state_.total_epochs = config_.num_epochs;
   state_.metric_for_best_checkpoint = "evaluation." + config_.metric_for_best_model;
-  state_.logs_dir = (fs::path(config_.output_dir) / config_.logs_dir / run_name()).string();
-  logs_path_ = state_.logs_dir + "/training_logs.csv";
-  fs::create_directories(state_.logs_dir);
-  spdlog::info("training {} on {} examples: {} epochs x {} steps, batch {}", model_->config().name(),
-               train_dataset_->size(), config_.num_epochs, steps_per_epoch, config_.batch_size);
-
-  std::map<std::string, double> results;
-  for (int epoch = 1; epoch <= config_.num_epochs && state_.global_step < total_steps_; ++epoch) {
-    state_.epoch = epoch;
-    state_.epoch_step = 0;
-    state_.loss_tracker_sum = 0;
-    loader.start_epoch(epoch);
-    const int64_t steps = std::min(steps_per_epoch, total_steps_ - state_.global_step);
-    Progress progress("epoch " + std::to_string(epoch) + "/" + std::to_string(config_.num_epochs), steps,
-                      config_.batch_size, config_.log_steps.value_or(std::max<int64_t>(1, steps / 10)));
-    std::string postfix;
-    while (state_.epoch_step < steps) {
-      auto batch = loader.next();
-      if (!batch) break;
-      state_.loss_tracker_sum += train_step(*batch);
-      ++state_.global_step;
-      ++state_.epoch_step;
-      state_.loss_tracker_avg = state_.loss_tracker_sum / state_.epoch_step;
-      std::ostringstream loss_text;
-      loss_text << "loss " << std::fixed << std::setprecision(4) << state_.loss_tracker_avg;
-      postfix = loss_text.str();
-      HEZAR_CHECK(std::isfinite(state_.loss_tracker_avg), "training diverged at step ", state_.global_step,
-                  " (loss is not finite); lower trainer.learning_rate");
-      progress.update(state_.epoch_step, postfix);
-      if (state_.global_step % save_steps == 0 && state_.epoch_step < steps) save_checkpoint({});
+  std::string run = run_name();
+  if (config_.resume_from_checkpoint && *config_.resume_from_checkpoint != "false") {
+    const fs::path root = fs::path(config_.output_dir) / config_.checkpoints_dir;
+    const std::string dir = checkpoint_resolve(*config_.resume_from_checkpoint, root.string());
+    checkpoint_load(dir, {model_.get(), &config_, &train_dataset_->config(), optimizer_.get(), scheduler_.get(), &state_});
+    const std::string old_logs = state_.logs_dir;
+    run = fs::path(old_logs).filename().string();
+    const fs::path new_logs = fs::path(config_.output_dir) / config_.logs_dir / run;
+    if (fs::path(old_logs) != new_logs && fs::is_regular_file(old_logs + "/training_logs.csv")) {
+      fs::create_directories(new_logs);
+      fs::copy_file(old_logs + "/training_logs.csv", new_logs / "training_logs.csv", fs::copy_options::overwrite_existing);
     }
-    progress.finish(postfix);
-    if (config_.do_evaluate && eval_dataset_) {
-      EvalOptions options{static_cast<size_t>(config_.eval_batch_size.value_or(config_.batch_size)), workers};
-      results = evaluate(*model_, *eval_dataset_, metrics_, options);
-      spdlog::info("evaluation: {}", format_metrics(results));
+    if (state_.epoch_step >= steps_per_epoch_) {  // resumed from an end-of-epoch checkpoint
+      ++state_.epoch;
+      state_.epoch_step = 0;
+      state_.loss_tracker_sum = 0;
     }
-    update_best(results);
-    write_log_row(results);
-    save_checkpoint(results);
+    spdlog::info("resumed from {} at step {} (epoch {})", dir, state_.global_step, state_.epoch);
   }
-  model_->save(config_.output_dir);
-  spdlog::info("saved model to {}", config_.output_dir);
-  return results;
+  state_.logs_dir = (fs::path(config_.output_dir) / config_.logs_dir / run).string();
+  std::vector<std::string> eval_keys;
+  if (config_.do_evaluate && eval_dataset_) {
+    eval_keys.push_back("loss");
+    for (const auto& metric : metrics_) eval_keys.push_back(metric->config().name());
+  }
+  log_ = std::make_unique<TrainingLog>(state_.logs_dir, eval_keys);
+  if (scheduler_) scheduler_->apply(*optimizer_);
 }
 
-void Trainer::update_best(const std::map<std::string, double>& results) {
+double Trainer::optimizer_step(DataLoader& loader, int64_t micro_batches) {
+  model_->train();
+  optimizer_->zero_grad();
+  double loss_sum = 0;
+  const bool bf16 = config_.mixed_precision.value_or("no") == "bf16";
+  for (int64_t i = 0; i < micro_batches; ++i) {
+    auto batch = loader.next();
+    HEZAR_CHECK(batch.has_value(), "data loader ended inside an optimizer step");
+    at::Tensor loss;
+    {
+      AutocastScope autocast(bf16);
+      TensorMap outputs = model_->forward(*batch);
+      loss = model_->compute_loss(outputs, tensor_at(*batch, "labels", "trainer")).to(at::kFloat);
+    }
+    (loss / static_cast<double>(micro_batches)).backward();  // the step's gradient is the batches' mean
+    loss_sum += loss.item<double>();
+  }
+  if (config_.max_grad_norm) torch::nn::utils::clip_grad_norm_(model_->parameters(), *config_.max_grad_norm);
+  optimizer_->step();
+  const double loss = loss_sum / micro_batches;
+  HEZAR_CHECK(std::isfinite(loss), "training diverged at step ", state_.global_step + 1,
+              " (loss is not finite); lower trainer.learning_rate or set trainer.max_grad_norm");
+  return loss;
+}
+
+void Trainer::run_epoch(DataLoader& loader) {
+  const int64_t accumulation = config_.gradient_accumulation_steps;
+  const int64_t epoch_start = state_.global_step - state_.epoch_step;
+  const int64_t steps = std::min(steps_per_epoch_, total_steps_ - epoch_start);
+  loader.start_epoch(state_.epoch, static_cast<size_t>(state_.epoch_step * accumulation));
+  Progress progress("epoch " + std::to_string(state_.epoch) + "/" + std::to_string(config_.num_epochs), steps,
+                    config_.batch_size * accumulation, config_.log_steps.value_or(std::max<int64_t>(1, steps / 10)),
+                    state_.epoch_step);
+  std::string postfix;
+  while (state_.epoch_step < steps) {
+    const int64_t micro = std::min(accumulation, batches_per_epoch_ - state_.epoch_step * accumulation);
+    const double lr = current_lr(*optimizer_);
+    state_.loss_tracker_sum += optimizer_step(loader, micro);
+    ++state_.global_step;
+    ++state_.epoch_step;
+    state_.loss_tracker_avg = state_.loss_tracker_sum / state_.epoch_step;
+    if (scheduler_ && !scheduler_->is_plateau() && state_.global_step % scheduling_steps_ == 0) {
+      scheduler_->step();
+      scheduler_->apply(*optimizer_);
+    }
+    std::ostringstream text;
+    text.precision(4);
+    text << "loss " << std::fixed << state_.loss_tracker_avg << " lr " << std::scientific << lr;
+    postfix = text.str();
+    progress.update(state_.epoch_step, postfix);
+    if (config_.log_steps && state_.global_step % *config_.log_steps == 0)
+      log_->add(state_.global_step, state_.epoch, state_.loss_tracker_avg, lr, {});
+    if (g_stop_signal) return;
+    if (state_.global_step % save_steps_ == 0 && state_.epoch_step < steps) save_checkpoint();
+  }
+  progress.finish(postfix);
+}
+
+bool Trainer::update_best(const std::map<std::string, double>& results) {
   auto it = results.find(config_.metric_for_best_model);
-  if (it == results.end()) return;
+  if (it == results.end()) return false;
   bool maximize = false;
   for (const auto& metric : metrics_)
     if (metric->config().name() == config_.metric_for_best_model) maximize = metric->maximize();
@@ -137,48 +215,85 @@ void Trainer::update_best(const std::map<std::string, double>& results) {
     state_.best_metric_value = it->second;
     state_.best_checkpoint = state_.global_step;
   }
+  return better;
 }
 
-void Trainer::write_log_row(const std::map<std::string, double>& results) {
-  if (log_header_.empty()) {
-    log_header_ = {"step", "epoch", "train.loss"};
-    for (const auto& [key, value] : results) log_header_.push_back("evaluation." + key);
-    log_text_ = join(log_header_, ",") + "\n";
+std::map<std::string, double> Trainer::end_epoch() {
+  std::map<std::string, double> results;
+  if (config_.do_evaluate && eval_dataset_) {
+    const size_t workers = static_cast<size_t>(config_.num_dataloader_workers);
+    results = evaluate(*model_, *eval_dataset_, metrics_,
+                       {static_cast<size_t>(config_.eval_batch_size.value_or(config_.batch_size)), workers});
+    spdlog::info("evaluation: {}", format_metrics(results));
   }
-  std::ostringstream row;
-  row << state_.global_step << "," << state_.epoch << "," << state_.loss_tracker_avg;
-  for (size_t i = 3; i < log_header_.size(); ++i) {
-    auto it = results.find(log_header_[i].substr(std::string("evaluation.").size()));
-    row << ",";
-    if (it != results.end()) row << it->second;
+  const bool improved = update_best(results);
+  if (!results.empty()) state_.evaluations_without_improvement = improved ? 0 : state_.evaluations_without_improvement + 1;
+  if (scheduler_ && scheduler_->is_plateau()) {
+    auto it = results.find(config_.metric_for_best_model);
+    HEZAR_CHECK_INPUT(it != results.end(), "lr_scheduler reduce_on_plateau needs evaluation results for '",
+                      config_.metric_for_best_model, "' (trainer.metric_for_best_model)");
+    bool maximize = false;
+    for (const auto& metric : metrics_)
+      if (metric->config().name() == it->first) maximize = metric->maximize();
+    scheduler_->step_metric(it->second, maximize);
+    scheduler_->apply(*optimizer_);
   }
-  log_text_ += row.str() + "\n";
-  file_write_atomic(logs_path_, log_text_);
+  log_->add(state_.global_step, state_.epoch, state_.loss_tracker_avg, current_lr(*optimizer_), results);
+  save_checkpoint();
+  return results;
 }
 
-void Trainer::save_checkpoint(const std::map<std::string, double>&) {
-  const fs::path root = fs::path(config_.output_dir) / config_.checkpoints_dir;
-  std::ostringstream name;
-  name << std::setw(static_cast<int>(std::to_string(total_steps_).size())) << std::setfill('0')
-       << state_.global_step;
-  const fs::path final_dir = root / name.str();
-  const fs::path tmp_dir = temp_path_for(final_dir.string());
-  fs::create_directories(root);
-  try {
-    model_->save(tmp_dir.string());
-    fs::create_directories(tmp_dir / "train");
-    config_save(config_, (tmp_dir / "train/train_config.yaml").string());
-    config_save(train_dataset_->config(), (tmp_dir / "train/dataset_config.yaml").string());
-    torch::serialize::OutputArchive archive;
-    optimizer_->save(archive);
-    archive.save_to((tmp_dir / "train/optimizer.pt").string());
-    fs::remove_all(final_dir);
-    fs::rename(tmp_dir, final_dir);
-  } catch (...) {
-    fs::remove_all(tmp_dir);
-    throw;
+void Trainer::save_checkpoint() {
+  const std::string root = (fs::path(config_.output_dir) / config_.checkpoints_dir).string();
+  checkpoint_save(root, checkpoint_name(state_.global_step, total_steps_),
+                  {model_.get(), &config_, &train_dataset_->config(), optimizer_.get(), scheduler_.get(), &state_});
+  if (config_.save_total_limit) checkpoint_rotate(root, std::max(1, *config_.save_total_limit), state_.best_checkpoint);
+}
+
+void Trainer::finish() {
+  if (config_.load_best_model_at_end && state_.best_checkpoint) {
+    const std::string dir = (fs::path(config_.output_dir) / config_.checkpoints_dir /
+                             checkpoint_name(*state_.best_checkpoint, total_steps_)).string();
+    LoadReport report = model_->load_state_dict(tensor_file_load(model_weights_path(dir)));
+    HEZAR_CHECK(report.complete(), "best checkpoint ", dir, " does not fit the model: ", report.summary());
+    spdlog::info("loaded the best model (step {}, {} {})", *state_.best_checkpoint,
+                 state_.metric_for_best_checkpoint, state_.best_metric_value.value_or(0));
   }
-  config_save(state_, (root / "trainer_state.yaml").string());
+  model_->save(config_.output_dir);
+  spdlog::info("saved model to {}", config_.output_dir);
+}
+
+std::map<std::string, double> Trainer::train() {
+  const size_t workers = static_cast<size_t>(config_.num_dataloader_workers);
+  DataLoader loader(*train_dataset_, {static_cast<size_t>(config_.batch_size), config_.dataloader_shuffle,
+                                      static_cast<uint64_t>(config_.seed), workers, false});
+  setup(loader);
+  spdlog::info("training {} on {} examples: {} epochs x {} steps, batch {} x {} accumulation", model_->config().name(),
+               train_dataset_->size(), config_.num_epochs, steps_per_epoch_, config_.batch_size,
+               config_.gradient_accumulation_steps);
+  StopSignals signals;
+  std::map<std::string, double> results;
+  while (state_.epoch <= config_.num_epochs && state_.global_step < total_steps_) {
+    run_epoch(loader);
+    if (g_stop_signal) {
+      save_checkpoint();
+      const int signal = g_stop_signal;
+      throw Error(detail::concat("stopped by signal ", signal, " at step ", state_.global_step,
+                                 "; checkpoint saved; resume with --resume"), 128 + signal);
+    }
+    results = end_epoch();
+    if (state_.global_step >= total_steps_) break;
+    if (config_.early_stopping_patience && state_.evaluations_without_improvement >= *config_.early_stopping_patience) {
+      spdlog::info("early stopping: no improvement of {} in {} evaluations", state_.metric_for_best_checkpoint,
+                   state_.evaluations_without_improvement);
+      break;
+    }
+    ++state_.epoch;
+    state_.epoch_step = 0;
+    state_.loss_tracker_sum = 0;
+  }
+  finish();
+  return results;
 }
 
 }  // namespace hezar

@@ -88,6 +88,8 @@ void ImageClassificationDataset::load_idx(const std::string& split) {
 
 void ImageClassificationDataset::load_folder(const std::string& split) {
   const fs::path root = fs::path(config_.path) / split;
+  HEZAR_CHECK_INPUT(fs::is_directory(root), "dataset: no '", split, "' folder in '", config_.path, "' (expected ",
+                    root.string(), "/<class name>/<image>)");
   std::vector<std::string> names, where;
   std::vector<fs::path> class_dirs;
   for (const auto& entry : fs::directory_iterator(root))

@@ -1,0 +1,179 @@
+#include "preprocessors/tokenizers/tokenizer.h"
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+#include "core/error.h"
+#include "preprocessors/tokenizers/added_vocabulary.h"
+#include "preprocessors/tokenizers/components.h"
+#include "preprocessors/tokenizers/tokenizer_impl.h"
+#include "preprocessors/tokenizers/unicode.h"
+
+namespace hezar::tok {
+
+Tokenizer::Tokenizer() : impl_(std::make_unique<Impl>()) {}
+Tokenizer::~Tokenizer() = default;
+
+Encoding Tokenizer::encode_sequence(std::string_view text, uint32_t type_id) const {
+  const Impl& m = *impl_;
+  std::u32string chars = utf8_decode(text);
+  PreTokenizedString p = m.added.extract_and_normalize(m.normalizer.get(), chars);
+  if (m.pre_tokenizer) m.pre_tokenizer->pre_tokenize(p);
+  Encoding e;
+  std::vector<Token> toks;
+  for (size_t idx = 0; idx < p.splits.size(); ++idx) {
+    Split& s = p.splits[idx];
+    if (!s.has_tokens) {
+      toks.clear();
+      m.model->tokenize(s.normalized.get(), toks);
+      s.tokens = std::move(toks);
+      toks = {};
+    }
+    e.reserve(e.size() + s.tokens.size());
+    for (Token& t : s.tokens) {
+      Span o = s.normalized.convert(t.start, t.end);
+      e.push(t.id, type_id, std::move(t.value), static_cast<int64_t>(idx), {o.start, o.end}, 0);
+    }
+  }
+  return e;
+}
+
+Encoding Tokenizer::post_process(Encoding a, std::optional<Encoding> b, bool add_special, bool pad) const {
+  const Impl& m = *impl_;
+  if (truncation_) {
+    TruncationParams t = *truncation_;
+    size_t n_added = m.post_processor ? m.post_processor->added_tokens(b.has_value()) : 0;
+    if (add_special && n_added > 0) {
+      HEZAR_CHECK_INPUT(t.max_length >= n_added, "truncation max_length (", t.max_length,
+                        ") is smaller than the number of special tokens (", n_added, ")");
+      t.max_length -= n_added;
+    }
+    truncate_encodings(a, b ? &*b : nullptr, t);
+  }
+  std::vector<Encoding> encs;
+  encs.push_back(std::move(a));
+  if (b) encs.push_back(std::move(*b));
+  Encoding out = m.post_processor ? m.post_processor->process(std::move(encs), add_special)
+                                  : default_process(std::move(encs));
+  if (padding_ && pad) {
+    std::vector<Encoding> one;
+    one.push_back(std::move(out));
+    pad_encodings(one, *padding_);
+    out = std::move(one[0]);
+  }
+  return out;
+}
+
+Encoding Tokenizer::encode(std::string_view text, bool add_special) const {
+  return post_process(encode_sequence(text, 0), std::nullopt, add_special);
+}
+
+Encoding Tokenizer::encode_pair(std::string_view a, std::string_view b, bool add_special) const {
+  return post_process(encode_sequence(a, 0), encode_sequence(b, 1), add_special);
+}
+
+namespace {
+template <class F>
+void parallel_for(size_t n, size_t threads, F fn) {
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  threads = std::min(threads, n);
+  if (threads <= 1) {
+    for (size_t i = 0; i < n; ++i) fn(i);
+    return;
+  }
+  std::atomic<size_t> next{0};
+  std::exception_ptr error;
+  std::mutex mu;
+  std::vector<std::thread> pool;
+  for (size_t t = 0; t < threads; ++t)
+    pool.emplace_back([&] {
+      try {
+        for (size_t i; (i = next.fetch_add(1)) < n;) fn(i);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(mu);
+        if (!error) error = std::current_exception();
+        next = n;
+      }
+    });
+  for (auto& th : pool) th.join();
+  if (error) std::rethrow_exception(error);
+}
+}  // namespace
+
+std::vector<Encoding> Tokenizer::encode_batch(const std::vector<std::string>& texts, bool add_special,
+                                              size_t threads) const {
+  std::vector<Encoding> out(texts.size());
+  parallel_for(texts.size(), threads, [&](size_t i) {
+    out[i] = post_process(encode_sequence(texts[i], 0), std::nullopt, add_special, false);
+  });
+  if (padding_) pad_encodings(out, *padding_);
+  return out;
+}
+
+std::vector<Encoding> Tokenizer::encode_batch_pairs(const std::vector<std::pair<std::string, std::string>>& pairs,
+                                                    bool add_special, size_t threads) const {
+  std::vector<Encoding> out(pairs.size());
+  parallel_for(pairs.size(), threads, [&](size_t i) {
+    out[i] = post_process(encode_sequence(pairs[i].first, 0), encode_sequence(pairs[i].second, 1), add_special,
+                          false);
+  });
+  if (padding_) pad_encodings(out, *padding_);
+  return out;
+}
+
+std::string Tokenizer::decode(const std::vector<uint32_t>& ids, bool skip_special) const {
+  const Impl& m = *impl_;
+  std::vector<std::string> tokens;
+  tokens.reserve(ids.size());
+  for (uint32_t id : ids) {
+    std::optional<std::string> t;
+    if (const std::string* a = m.added.id_to_token(id)) t = *a;
+    else t = m.model->id_to_token(id);
+    if (!t) continue;
+    if (skip_special && m.added.is_special(*t)) continue;
+    tokens.push_back(std::move(*t));
+  }
+  if (m.decoder) return m.decoder->decode(std::move(tokens));
+  std::string out;
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    if (i) out += ' ';
+    out += tokens[i];
+  }
+  return out;
+}
+
+std::optional<uint32_t> Tokenizer::token_to_id(const std::string& token) const {
+  if (auto id = impl_->added.token_to_id(token)) return id;
+  return impl_->model->token_to_id(token);
+}
+
+std::optional<std::string> Tokenizer::id_to_token(uint32_t id) const {
+  if (const std::string* a = impl_->added.id_to_token(id)) return *a;
+  return impl_->model->id_to_token(id);
+}
+
+size_t Tokenizer::vocab_size(bool with_added) const {
+  if (!with_added) return impl_->model->vocab_size();
+  return vocab(true).size();
+}
+
+std::unordered_map<std::string, uint32_t> Tokenizer::vocab(bool with_added) const {
+  auto v = impl_->model->vocab();
+  if (with_added)
+    for (const auto& [id, t] : impl_->added.tokens()) v[t.content] = id;
+  return v;
+}
+
+bool Tokenizer::is_special_token(const std::string& token) const { return impl_->added.is_special(token); }
+
+void Tokenizer::add_tokens(const std::vector<AddedToken>& tokens) {
+  impl_->added.add_tokens(tokens, *impl_->model, impl_->normalizer.get());
+}
+
+size_t Tokenizer::num_special_tokens_to_add(bool is_pair) const {
+  return impl_->post_processor ? impl_->post_processor->added_tokens(is_pair) : 0;
+}
+
+}  // namespace hezar::tok

@@ -1,0 +1,189 @@
+// Test helpers for the Hub suites: a fake Hub server (tests/hub/fake_hub.py run by /usr/bin/python3 on
+// 127.0.0.1 and 127.0.0.2 only) started per suite, its admin API, and the real `hezar` binary run with a
+// given environment.
+#pragma once
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "hub/hub-http.h"
+
+namespace hubtest {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+inline std::string runfile(const std::string& path) {
+  for (const char* var : {"TEST_SRCDIR", "RUNFILES_DIR"})
+    if (const char* dir = std::getenv(var); dir && *dir) return fs::absolute(fs::path(dir) / "hezar" / path).string();
+  return fs::absolute(path).string();
+}
+
+inline fs::path tmp_root() {
+  const char* dir = std::getenv("TEST_TMPDIR");
+  return fs::absolute(dir ? dir : "/tmp");
+}
+
+inline fs::path fresh_dir(const std::string& name) {
+  static int counter = 0;
+  fs::path dir = tmp_root() / "hub" / (name + "_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+inline std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+inline void write_text(const fs::path& path, const std::string& text) {
+  fs::create_directories(path.parent_path());
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+}
+
+inline std::string quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += (c == '\'') ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+inline std::string random_bytes(size_t n, unsigned seed) {
+  std::string out(n, '\0');
+  unsigned x = seed * 2654435761u + 1;
+  for (size_t i = 0; i < n; ++i) {
+    x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+    out[i] = static_cast<char>(x & 0xFF);
+  }
+  return out;
+}
+
+inline std::string base64(const std::string& in) {
+  static const char* t = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    unsigned v = (unsigned char)in[i] << 16 | (unsigned char)in[i + 1] << 8 | (unsigned char)in[i + 2];
+    out += {t[v >> 18], t[(v >> 12) & 63], t[(v >> 6) & 63], t[v & 63]};
+  }
+  if (i + 1 == in.size()) {
+    unsigned v = (unsigned char)in[i] << 16;
+    out += {t[v >> 18], t[(v >> 12) & 63], '=', '='};
+  } else if (i + 2 == in.size()) {
+    unsigned v = (unsigned char)in[i] << 16 | (unsigned char)in[i + 1] << 8;
+    out += {t[v >> 18], t[(v >> 12) & 63], t[(v >> 6) & 63], '='};
+  }
+  return out;
+}
+
+struct Result {
+  int code = -1;
+  std::string out, err;
+};
+
+inline std::ostream& operator<<(std::ostream& os, const Result& r) {
+  return os << "\n  exit code: " << r.code << "\n  stdout: " << r.out << "\n  stderr: " << r.err;
+}
+
+// The fake Hub, one per suite; killed (by its pid) in the destructor, and it exits by itself when the
+// test process goes away.
+class FakeHub {
+ public:
+  explicit FakeHub(const std::vector<std::string>& extra_args = {}) {
+    dir_ = fresh_dir("server");
+    const std::string port_file = (dir_ / "port").string();
+    std::vector<std::string> args = {"/usr/bin/python3", runfile("tests/hub/fake_hub.py"), "--root",
+                                     (dir_ / "root").string(), "--port-file", port_file, "--max-seconds", "900"};
+    args.insert(args.end(), extra_args.begin(), extra_args.end());
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(argv[0], argv.data());
+      ::_exit(127);
+    }
+    for (int i = 0; i < 200 && !fs::exists(port_file); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::istringstream in(read_text(port_file));
+    in >> port_ >> cdn_port_;
+  }
+  ~FakeHub() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGTERM);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  bool ok() const { return port_ > 0; }
+  std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  int cdn_port() const { return cdn_port_; }
+
+  json admin(const std::string& what, const json& body = json::object()) const {
+    hezar::hub::HttpRequest request;
+    request.method = what == "log" ? "GET" : "POST";
+    request.url = endpoint() + "/_admin/" + what;
+    request.body = body.dump();
+    request.headers.emplace_back("Content-Type", "application/json");
+    return json::parse(hezar::hub::http_send(request).body);
+  }
+  // Commits files ({path: bytes}) to a repo (created if needed); returns the commit id.
+  std::string commit(const std::string& repo, const std::map<std::string, std::string>& files,
+                     const std::string& type = "model", const json& extra = json::object()) const {
+    json body = extra;
+    body["repo"] = repo;
+    body["type"] = type;
+    body["files"] = json::object();
+    for (const auto& [path, bytes] : files) body["files"][path] = base64(bytes);
+    return admin("commit", body)["commit"];
+  }
+  void fault(const json& spec) const { admin("fault", spec); }
+  void clear() const { admin("clear"); }
+  json log() const { return admin("log"); }
+
+ private:
+  fs::path dir_;
+  pid_t pid_ = -1;
+  int port_ = 0, cdn_port_ = 0;
+};
+
+// Runs the real binary with `env` ("NAME=value" entries) prepended; stdout and stderr captured apart.
+inline Result run_hezar(const std::vector<std::string>& args, const std::vector<std::string>& env,
+                        const std::string& stdin_text = "") {
+  static int counter = 0;
+  const fs::path io = tmp_root() / "hub_io";
+  fs::create_directories(io);
+  const std::string id = std::to_string(::getpid()) + "_" + std::to_string(counter++);
+  const fs::path in = io / (id + ".in"), out = io / (id + ".out"), err = io / (id + ".err");
+  write_text(in, stdin_text);
+  std::string command = "env -u HF_TOKEN -u HF_HUB_OFFLINE -u HF_HOME -u HF_HUB_CACHE -u HF_ENDPOINT";
+  for (const auto& e : env) command += " " + quote(e);
+  command += " " + quote(runfile("cli/hezar"));
+  for (const auto& arg : args) command += " " + quote(arg);
+  command += " <" + quote(in.string()) + " >" + quote(out.string()) + " 2>" + quote(err.string());
+  const int status = std::system(command.c_str());
+  Result r;
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+  r.out = read_text(out);
+  r.err = read_text(err);
+  return r;
+}
+
+inline bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+}  // namespace hubtest
