@@ -8,6 +8,7 @@
 #include "core/config.h"
 #include "core/error.h"
 #include "core/registry.h"
+#include "tests/testing/bad_input.h"
 
 namespace hezar {
 namespace {
@@ -57,14 +58,7 @@ SampleConfig decode(const std::string& yaml, const std::string& file = "config.y
   return c;
 }
 
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const BadInput& e) {
-    return e.what();
-  }
-  return "(no BadInput thrown)";
-}
+using testing::bad_input_message;
 
 TEST(Config, DefaultsSurviveAnEmptyFile) {
   SampleConfig c = decode("{}");
@@ -120,44 +114,44 @@ TEST(Config, DoublesAreWrittenSoPythonReadsThemAsFloats) {
 }
 
 TEST(Config, UnknownKeyNamesFileLineAndClosestKey) {
-  std::string message = error_of([] { decode("batch_size: 4\n\nlerning_rate: 0.1\n"); });
+  std::string message = bad_input_message([] { decode("batch_size: 4\n\nlerning_rate: 0.1\n"); });
   EXPECT_EQ(message, "unknown key 'lerning_rate' in sample (config.yaml:3); did you mean 'learning_rate'?");
-  message = error_of([] { decode("nested:\n  dpth: 1\n"); });
+  message = bad_input_message([] { decode("nested:\n  dpth: 1\n"); });
   EXPECT_EQ(message, "unknown key 'dpth' in nested (config.yaml:2); did you mean 'depth'?");
-  message = error_of([] { decode("completely_different: 1\n"); });
+  message = bad_input_message([] { decode("completely_different: 1\n"); });
   EXPECT_EQ(message, "unknown key 'completely_different' in sample (config.yaml:1)");
 }
 
 TEST(Config, WrongTypesAreNamedWithTheirLocation) {
-  EXPECT_EQ(error_of([] { decode("batch_size: many\n"); }),
+  EXPECT_EQ(bad_input_message([] { decode("batch_size: many\n"); }),
             "batch_size (config.yaml:1): expected an integer, got 'many'");
-  EXPECT_EQ(error_of([] { decode("batch_size: 1.5\n"); }),
+  EXPECT_EQ(bad_input_message([] { decode("batch_size: 1.5\n"); }),
             "batch_size (config.yaml:1): expected an integer, got '1.5'");
-  EXPECT_EQ(error_of([] { decode("shuffle: maybe\n"); }),
+  EXPECT_EQ(bad_input_message([] { decode("shuffle: maybe\n"); }),
             "shuffle (config.yaml:1): expected a boolean (true/false), got 'maybe'");
-  EXPECT_EQ(error_of([] { decode("size: 28\n"); }), "size (config.yaml:1): expected a list, got '28'");
-  EXPECT_EQ(error_of([] { decode("size: [28, x]\n"); }), "size.1 (config.yaml:1): expected an integer, got 'x'");
-  EXPECT_EQ(error_of([] { decode("learning_rate: fast\n"); }),
+  EXPECT_EQ(bad_input_message([] { decode("size: 28\n"); }), "size (config.yaml:1): expected a list, got '28'");
+  EXPECT_EQ(bad_input_message([] { decode("size: [28, x]\n"); }), "size.1 (config.yaml:1): expected an integer, got 'x'");
+  EXPECT_EQ(bad_input_message([] { decode("learning_rate: fast\n"); }),
             "learning_rate (config.yaml:1): expected a number, got 'fast'");
 }
 
 TEST(Config, MismatchedNameIsRejected) {
-  EXPECT_NE(error_of([] { decode("name: bert\n"); }).find("name 'bert' in sample"), std::string::npos);
+  EXPECT_NE(bad_input_message([] { decode("name: bert\n"); }).find("name 'bert' in sample"), std::string::npos);
 }
 
 TEST(Config, UnknownRegistryNameListsValidOnes) {
-  const std::string message = error_of([] { decode("any: {name: iner}\n"); });
+  const std::string message = bad_input_message([] { decode("any: {name: iner}\n"); });
   EXPECT_EQ(message, "unknown test_inner 'iner' in any (config.yaml:1); did you mean 'inner'?; valid: inner, other_inner");
-  EXPECT_NE(error_of([] { decode("any: {depth: 1}\n"); }).find("has no 'name'"), std::string::npos);
+  EXPECT_NE(bad_input_message([] { decode("any: {depth: 1}\n"); }).find("has no 'name'"), std::string::npos);
 }
 
 TEST(Config, MalformedYamlNamesFileAndLine) {
-  const std::string message = error_of([] { yaml_parse("a: [1, 2\nb: 3\n", "bad.yaml"); });
+  const std::string message = bad_input_message([] { yaml_parse("a: [1, 2\nb: 3\n", "bad.yaml"); });
   EXPECT_EQ(message.rfind("malformed YAML in bad.yaml:", 0), 0u) << message;
 }
 
 TEST(Config, MissingFileIsBadInput) {
-  EXPECT_NE(error_of([] { yaml_load_file("/nonexistent/config.yaml"); }).find("does not exist"), std::string::npos);
+  EXPECT_NE(bad_input_message([] { yaml_load_file("/nonexistent/config.yaml"); }).find("does not exist"), std::string::npos);
 }
 
 TEST(Config, OverridesBeatTheFileAndAreTyped) {
@@ -178,15 +172,15 @@ TEST(Config, BadOverridesAreReportedAsCommandLine) {
   YAML::Node root = yaml_parse("batch_size: 4\n", "config.yaml");
   yaml_apply_override(root, "lerning_rate=0.1");
   SampleConfig c;
-  EXPECT_EQ(error_of([&] { config_decode(c, root, DecodeContext{"config.yaml", ""}); }),
+  EXPECT_EQ(bad_input_message([&] { config_decode(c, root, DecodeContext{"config.yaml", ""}); }),
             "unknown key 'lerning_rate' in sample (--set); did you mean 'learning_rate'?");
   YAML::Node typed = yaml_parse("{}", "config.yaml");
   yaml_apply_override(typed, "batch_size=abc");
-  EXPECT_EQ(error_of([&] { config_decode(c, typed, DecodeContext{"config.yaml", ""}); }),
+  EXPECT_EQ(bad_input_message([&] { config_decode(c, typed, DecodeContext{"config.yaml", ""}); }),
             "batch_size (--set): expected an integer, got 'abc'");
-  EXPECT_NE(error_of([&] { yaml_apply_override(root, "no_equals_sign"); }).find("section.key=value"),
+  EXPECT_NE(bad_input_message([&] { yaml_apply_override(root, "no_equals_sign"); }).find("section.key=value"),
             std::string::npos);
-  EXPECT_NE(error_of([&] { yaml_apply_override(root, "a..b=1"); }).find("empty key"), std::string::npos);
+  EXPECT_NE(bad_input_message([&] { yaml_apply_override(root, "a..b=1"); }).find("empty key"), std::string::npos);
 }
 
 TEST(Config, WithOverridesCopiesAndApplies) {
@@ -211,7 +205,7 @@ TEST(Config, SaveIsAtomicAndLoadsBackByName) {
 
 TEST(Config, CastToTheWrongClassIsAClearError) {
   InnerConfig inner;
-  EXPECT_EQ(error_of([&] { config_cast<OtherInnerConfig>(inner); }),
+  EXPECT_EQ(bad_input_message([&] { config_cast<OtherInnerConfig>(inner); }),
             "expected a 'other_inner' config but got 'inner'");
 }
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/testing/bad_input.h"
+
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -14,16 +16,7 @@ namespace {
 
 using Row = std::vector<std::string>;
 
-template <class Fn>
-std::string bad_input_message(Fn fn) {
-  try {
-    fn();
-  } catch (const BadInput& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected BadInput";
-  return "";
-}
+using testing::bad_input_message;
 
 TEST(Csv, PlainTableWithHeader) {
   const CsvTable t = csv_parse("text,label\nhello,1\nworld,0\n", ',', true, "train.csv");

@@ -1,6 +1,8 @@
 #include "data/idx.h"
 
 #include <gtest/gtest.h>
+
+#include "tests/testing/bad_input.h"
 #include <zlib.h>
 
 #include <cstdlib>
@@ -45,16 +47,7 @@ void write_gzip(const std::string& path, const std::vector<std::string>& parts) 
   }
 }
 
-template <class Fn>
-std::string bad_input_message(Fn fn) {
-  try {
-    fn();
-  } catch (const BadInput& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected BadInput";
-  return "";
-}
+using testing::bad_input_message;
 
 TEST(Idx, Uint8RoundTripPlainAndGzipped) {
   const std::vector<uint8_t> values = {0, 1, 2, 127, 128, 255};

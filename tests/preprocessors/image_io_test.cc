@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/testing/bad_input.h"
+
 #include <cstdlib>
 #include <fstream>
 #include <string>
@@ -23,16 +25,7 @@ at::Tensor random_image(int64_t h, int64_t w, int64_t c, uint64_t seed) {
 }
 
 // Runs `fn`, expecting BadInput, and returns its message.
-template <class Fn>
-std::string bad_input_message(Fn fn) {
-  try {
-    fn();
-  } catch (const BadInput& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected BadInput";
-  return "";
-}
+using testing::bad_input_message;
 
 TEST(ImageIo, PngRoundTripKeepsRgbPixels) {
   const at::Tensor image = random_image(5, 7, 3, 1);

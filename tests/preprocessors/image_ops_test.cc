@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/testing/bad_input.h"
+
 #include <string>
 #include <vector>
 
@@ -33,16 +35,7 @@ std::vector<float> to_vector(const at::Tensor& t) {
   return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
 }
 
-template <class Fn>
-std::string bad_input_message(Fn fn) {
-  try {
-    fn();
-  } catch (const BadInput& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected BadInput";
-  return "";
-}
+using testing::bad_input_message;
 
 TEST(ImageOps, NoOpsGivesChwFloatOfThePixels) {
   const at::Tensor image = rgb_image({{{1, 2, 3}, {4, 5, 6}}});

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/testing/bad_input.h"
+
 #include <cmath>
 #include <string>
 #include <vector>
@@ -22,16 +24,7 @@ const Labels kDocPred = {0, 2, 1, 0, 0, 1};
 const Labels kOnlyPredTrue = {0, 0, 1, 1};
 const Labels kOnlyPredPred = {0, 2, 1, 1};
 
-template <class Fn>
-std::string bad_input_message(Fn fn) {
-  try {
-    fn();
-  } catch (const BadInput& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected BadInput";
-  return "";
-}
+using testing::bad_input_message;
 
 TEST(ClassificationMetrics, Accuracy) {
   EXPECT_DOUBLE_EQ(accuracy_score({0, 1, 2, 3}, {0, 2, 1, 3}), 0.5);  // sklearn docs
