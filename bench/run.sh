@@ -10,13 +10,20 @@
 #   3. peak RSS of those two processes (/usr/bin/time -v), reported only.
 #
 # Prints one line per benchmark and appends a dated section to bench/RESULTS.md.
+#
+# The machine may be shared: on 2 cores one busy neighbour makes a 2-thread OpenMP run up to 10x
+# slower, whichever side it hits. So every run records how much CPU *other* processes used during it
+# (bench/measure.py); runs where that exceeds BENCH_MAX_FOREIGN_PCT are "busy", shown in the table and
+# left out of the medians (unless no run was clean, which the verdict then says). Before each run the
+# script waits (BENCH_QUIET_WAIT_S in total) for idle CPUs, and a run is killed after
+# BENCH_RUN_TIMEOUT_S, so the whole run stays near 5 minutes even on a loaded machine.
+#
 # Knobs (environment): BENCH_THREADS (default nproc; exported as OMP_NUM_THREADS to both sides),
 # BENCH_EXTRA_THREADS (extra training row at this thread count, default 1, empty to skip),
-# BENCH_TRAIN_N (default 60000 = full train split), BENCH_TRAIN_REPS (3), BENCH_PREDICT_REPS (5),
-# BENCH_TRAIN_BUDGET_S (180: no new training repetition starts after this), BENCH_QUIET_WAIT_S (60: total
-# seconds the script may wait for other processes to leave the CPUs idle before a measurement; on a
-# shared 2-core machine one busy core makes a 2-thread OpenMP run up to 10x slower, on both sides),
-# HEZAR, BENCH_RESULTS.
+# BENCH_TRAIN_N (60000 = full train split), BENCH_TRAIN_REPS (3 clean runs a side), BENCH_PREDICT_REPS (5),
+# BENCH_TRAIN_BUDGET_S (100: no new training attempt after this many seconds from the start),
+# BENCH_EXTRA_BUDGET_S (170, the same for the extra row), BENCH_RUN_TIMEOUT_S (45), BENCH_QUIET_WAIT_S (30),
+# BENCH_MAX_FOREIGN_PCT (10), HEZAR (binary), BENCH_RESULTS (output file).
 set -euo pipefail
 
 HEZAR=${HEZAR:-bazel-bin/cli/hezar}
@@ -29,8 +36,11 @@ EXTRA_THREADS=${BENCH_EXTRA_THREADS-1}
 TRAIN_N=${BENCH_TRAIN_N:-60000}
 TRAIN_REPS=${BENCH_TRAIN_REPS:-3}
 PREDICT_REPS=${BENCH_PREDICT_REPS:-5}
-TRAIN_BUDGET_S=${BENCH_TRAIN_BUDGET_S:-180}
-QUIET_WAIT_S=${BENCH_QUIET_WAIT_S:-60}
+TRAIN_BUDGET_S=${BENCH_TRAIN_BUDGET_S:-100}
+EXTRA_BUDGET_S=${BENCH_EXTRA_BUDGET_S:-170}
+RUN_TIMEOUT_S=${BENCH_RUN_TIMEOUT_S:-45}
+QUIET_WAIT_S=${BENCH_QUIET_WAIT_S:-30}
+MAX_FOREIGN=${BENCH_MAX_FOREIGN_PCT:-10}
 
 [[ -x $HEZAR ]] || { echo "bench: $HEZAR is missing; run 'bazel build //cli:hezar' (or 'make bench')" >&2; exit 1; }
 [[ -f $CONFIG && -f bench/train_sample_net.py ]] || { echo "bench: run from the repo root" >&2; exit 1; }
@@ -45,7 +55,7 @@ LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 
 median() { $PY -c 'import statistics,sys; v=[float(x) for x in sys.argv[1:]]; print(f"{statistics.median(v):.1f}")' "$@"; }
 maxof() { $PY -c 'import sys; print(f"{max(float(x) for x in sys.argv[1:]):.1f}")' "$@"; }
-ratio() { $PY -c 'import sys; print(f"{float(sys.argv[1]) / float(sys.argv[2]):.2f}")' "$1" "$2"; }
+ratio() { $PY -c 'import sys; a,b=map(float,sys.argv[1:]); print(f"{a / b:.2f}" if a and b else "n/a")' "$1" "$2"; }
 # Whole-machine CPU use in percent over one second (from /proc/stat).
 cpu_busy_pct() {
   local u n s i w q sq st t1 i1
@@ -65,50 +75,90 @@ wait_quiet() {
   done
 }
 verdict() {  # verdict VALUE OP TARGET
-  $PY -c 'import sys; v,op,t=float(sys.argv[1]),sys.argv[2],float(sys.argv[3]); print("met" if (v>=t if op==">=" else v<=t) else "NOT met")' "$@"
+  $PY -c 'import sys; v,op,t=sys.argv[1:]
+if v == "n/a": print("no result (every run timed out)"); sys.exit()
+v,t=float(v),float(t); print("met" if (v>=t if op==">=" else v<=t) else "NOT met")' "$@"
 }
 
 # --- 1. training throughput -------------------------------------------------------------------
-hezar_train() {  # hezar_train THREADS -> samples/s of the epoch's final progress line
-  local out="$TMP/train-hezar" log="$TMP/train-hezar.log"
-  rm -rf "$out"
-  OMP_NUM_THREADS=$1 "$HEZAR" train "$CONFIG" --output-dir "$out" --set trainer.num_epochs=1 \
-    --set "dataset.max_size=$TRAIN_N" --set trainer.do_evaluate=false >"$log" 2>&1 ||
-    { cat "$log" >&2; echo "bench: hezar train failed" >&2; exit 1; }
-  grep -E '^epoch 1/1 ' "$log" | tail -1 | grep -oE '[0-9.]+ samples/s' | cut -d' ' -f1
-}
-peer_train() {
-  local line
-  line=$(OMP_NUM_THREADS=$1 $PY bench/train_sample_net.py --data "$DATA" --max-size "$TRAIN_N" --threads "$1")
-  echo "$line" >"$TMP/train-peer.log"
-  awk '{print $2}' <<<"$line"
+# One measured run; prints "SAMPLES_PER_S FOREIGN_PCT" (FOREIGN_PCT: other processes' share of the
+# CPUs meanwhile), or "timeout 100" for a run killed after RUN_TIMEOUT_S.
+train_once() {  # train_once hezar|peer THREADS
+  local log="$TMP/train-$1.log" cmd m v
+  rm -rf "$TMP/train-out"
+  if [[ $1 == hezar ]]; then
+    cmd=("$HEZAR" train "$CONFIG" --output-dir "$TMP/train-out" --set trainer.num_epochs=1
+      --set "dataset.max_size=$TRAIN_N" --set trainer.do_evaluate=false)
+  else
+    cmd=($PY bench/train_sample_net.py --data "$DATA" --max-size "$TRAIN_N" --threads "$2")
+  fi
+  m=$(OMP_NUM_THREADS=$2 $PY bench/measure.py once "$log" "$RUN_TIMEOUT_S" -- "${cmd[@]}") ||
+    { cat "$log" >&2; echo "bench: $1 training failed" >&2; exit 1; }
+  if [[ $(awk '{print $10}' <<<"$m") == 1 ]]; then echo "timeout 100"; return; fi
+  if [[ $1 == hezar ]]; then v=$(grep -E '^epoch 1/1 ' "$log" | tail -1 | grep -oE '[0-9.]+ samples/s' | cut -d' ' -f1)
+  else v=$(awk '$1 == "samples/s" {print $2}' "$log"); fi
+  [[ -n $v ]] || { cat "$log" >&2; echo "bench: no samples/s in $1's output" >&2; exit 1; }
+  echo "$v $(awk '{print $6}' <<<"$m")"
 }
 
-declare -A TRAIN_H TRAIN_P TRAIN_RUNS
-train_bench() {  # train_bench THREADS
-  local t=$1 h=() p=() r
-  for ((r = 1; r <= TRAIN_REPS; r++)); do
-    if ((r > 1 && SECONDS - START_S > TRAIN_BUDGET_S)); then
-      echo "bench: time budget reached, stopping training repetitions at $((r - 1))" >&2
+# Alternates hezar and peer runs until each has TRAIN_REPS clean runs (other processes below
+# MAX_FOREIGN % of the CPUs), 3 x TRAIN_REPS attempts or the deadline (after at least one run each).
+declare -A ROW
+train_bench() {  # train_bench THREADS DEADLINE_S
+  local t=$1 deadline=$2 a side v f
+  local -A clean=([hezar]="" [peer]="") all=([hezar]="" [peer]="") shown=([hezar]="" [peer]="")
+  for ((a = 0; a < 3 * TRAIN_REPS; a++)); do
+    local done_all=1
+    for side in hezar peer; do (($(wc -w <<<"${clean[$side]}") >= TRAIN_REPS)) || done_all=0; done
+    ((done_all)) && break
+    if ((SECONDS - START_S > deadline)) && { [[ -n ${all[hezar]} && -n ${all[peer]} ]] || ((a >= 2)); }; then
+      echo "bench: time budget reached after $a training attempts at $t threads" >&2
       break
     fi
-    if ((r % 2)); then
-      wait_quiet; h+=("$(hezar_train "$t")"); wait_quiet; p+=("$(peer_train "$t")")
-    else
-      wait_quiet; p+=("$(peer_train "$t")"); wait_quiet; h+=("$(hezar_train "$t")")
-    fi
+    for side in $( ((a % 2)) && echo peer hezar || echo hezar peer); do
+      (($(wc -w <<<"${clean[$side]}") >= TRAIN_REPS)) && continue
+      wait_quiet
+      read -r v f <<<"$(train_once "$side" "$t")"
+      if [[ $v == timeout ]]; then shown[$side]+=" timeout(${RUN_TIMEOUT_S}s)"; continue; fi
+      all[$side]+=" $v"
+      shown[$side]+=" ${v%.*}"
+      if $PY -c "import sys; sys.exit(0 if $f <= $MAX_FOREIGN else 1)"; then clean[$side]+=" $v"
+      else shown[$side]+="(busy:${f%.*}%)"; fi
+    done
   done
-  TRAIN_H[$t]="$(median "${h[@]}") $(maxof "${h[@]}") ${h[*]}"
-  TRAIN_P[$t]="$(median "${p[@]}") $(maxof "${p[@]}") ${p[*]}"
-  TRAIN_RUNS[$t]=${#h[@]}
+  for side in hezar peer; do
+    # median and best of all completed runs, the same of the clean ones ("0 0" when there are none),
+    # #clean, #completed, the runs as shown
+    local stats="0 0" cstats="0 0"
+    # shellcheck disable=SC2086
+    [[ -n ${all[$side]} ]] && stats="$(median ${all[$side]}) $(maxof ${all[$side]})"
+    # shellcheck disable=SC2086
+    [[ -n ${clean[$side]} ]] && cstats="$(median ${clean[$side]}) $(maxof ${clean[$side]})"
+    ROW[$t,$side]="$stats $cstats $(wc -w <<<"${clean[$side]}") $(wc -w <<<"${all[$side]}") ${shown[$side]# }"
+  done
+}
+
+# Sets hm hb hc hn hruns / pm pb pc pn pruns (median, best, #clean, #completed, runs) and SET: the
+# medians of clean runs when both sides have some ("clean"), else of all completed runs ("all").
+train_summary() {  # train_summary THREADS
+  local ham hab hcm hcb pam pab pcm pcb
+  read -r ham hab hcm hcb hc hn hruns <<<"${ROW[$1,hezar]}"
+  read -r pam pab pcm pcb pc pn pruns <<<"${ROW[$1,peer]}"
+  if ((hc > 0 && pc > 0)); then SET=clean hm=$hcm hb=$hcb pm=$pcm pb=$pcb
+  else SET=all hm=$ham hb=$hab pm=$pam pb=$pab; fi
 }
 
 for t in $THREADS $EXTRA_THREADS; do
-  train_bench "$t"
-  read -r hm hb hall <<<"${TRAIN_H[$t]}"
-  read -r pm pb pall <<<"${TRAIN_P[$t]}"
-  printf 'train samples/s (%s threads, N=%s, median of %s): hezar %s  peer %s  ratio %sx (target >= 1.2x)  [best: %s vs %s = %sx]\n' \
-    "$t" "$TRAIN_N" "${TRAIN_RUNS[$t]}" "$hm" "$pm" "$(ratio "$hm" "$pm")" "$hb" "$pb" "$(ratio "$hb" "$pb")"
+  if [[ $t == "$THREADS" ]]; then deadline=$TRAIN_BUDGET_S; else deadline=$EXTRA_BUDGET_S; fi
+  if [[ $t != "$THREADS" ]] && ((SECONDS - START_S > EXTRA_BUDGET_S - 20)); then
+    echo "bench: skipping the $t-thread training row (time budget)" >&2
+    EXTRA_THREADS=""
+    continue
+  fi
+  train_bench "$t" "$deadline"
+  train_summary "$t"
+  printf 'train samples/s (%s threads, N=%s, median of %s runs; clean %s/%s vs %s/%s): hezar %s  peer %s  ratio %sx (target >= 1.2x)  [best: %s vs %s = %sx]\n' \
+    "$t" "$TRAIN_N" "$SET" "$hc" "$hn" "$pc" "$pn" "$hm" "$pm" "$(ratio "$hm" "$pm")" "$hb" "$pb" "$(ratio "$hb" "$pb")"
 done
 
 # --- 2./3. predict: time to first output and peak RSS --------------------------------------------
@@ -119,7 +169,7 @@ OMP_NUM_THREADS=$THREADS "$HEZAR" -q train "$CONFIG" --output-dir "$MODEL" --set
 $PY scripts/idx_to_png.py "$DATA/t10k-images-idx3-ubyte.gz" "$DATA/t10k-labels-idx1-ubyte.gz" "$TMP/images" 1 >/dev/null
 IMAGE=$(ls "$TMP"/images/*.png | head -1)
 wait_quiet
-PRED=$(OMP_NUM_THREADS=$THREADS $PY bench/measure.py "$PREDICT_REPS" 1 \
+PRED=$(OMP_NUM_THREADS=$THREADS $PY bench/measure.py compare "$PREDICT_REPS" 1 "$MAX_FOREIGN" \
   hezar -- "$HEZAR" predict "$MODEL" "$IMAGE" --- \
   peer -- $PY bench/predict_sample_net.py "$MODEL" "$IMAGE" 2>"$TMP/predict.log") ||
   { cat "$TMP/predict.log" >&2; exit 1; }
@@ -127,10 +177,12 @@ field() { awk -v who="$1" -v key="$2" '$1 == who { for (i = 2; i < NF; i += 2) i
 HW=$(field hezar wall_median_s); PW=$(field peer wall_median_s)
 HWMIN=$(field hezar wall_min_s); PWMIN=$(field peer wall_min_s)
 HR=$(field hezar rss_median_kb); PR=$(field peer rss_median_kb)
+HC="$(field hezar clean)/$(field hezar runs)"; PC="$(field peer clean)/$(field peer runs)"
+PSET=all; [[ ${HC%/*} != 0 && ${PC%/*} != 0 ]] && PSET=clean
 HW_MS=$($PY -c "print(f'{$HW*1000:.0f}')"); PW_MS=$($PY -c "print(f'{$PW*1000:.0f}')")
 HR_MB=$($PY -c "print(f'{$HR/1024:.0f}')"); PR_MB=$($PY -c "print(f'{$PR/1024:.0f}')")
-printf 'predict wall ms (1 image, median of %s): hezar %s  peer %s  ratio %sx (target <= 0.2x)  [best: %.0f vs %.0f]\n' \
-  "$PREDICT_REPS" "$HW_MS" "$PW_MS" "$(ratio "$HW" "$PW")" "$($PY -c "print($HWMIN*1000)")" "$($PY -c "print($PWMIN*1000)")"
+printf 'predict wall ms (1 image, median of %s runs; clean %s vs %s): hezar %s  peer %s  ratio %sx (target <= 0.2x)  [best: %.0f vs %.0f]\n' \
+  "$PSET" "$HC" "$PC" "$HW_MS" "$PW_MS" "$(ratio "$HW" "$PW")" "$($PY -c "print($HWMIN*1000)")" "$($PY -c "print($PWMIN*1000)")"
 printf 'predict peak RSS MB: hezar %s  peer %s  ratio %sx (no target)\n' "$HR_MB" "$PR_MB" "$(ratio "$HR" "$PR")"
 sed 's/^/  /' "$TMP/predict.log"
 
@@ -147,20 +199,25 @@ HAVE_PIL=$($PY -c 'import PIL; print("PIL", PIL.__version__)' 2>/dev/null || ech
   echo "- machine: $(uname -m), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), nproc $(nproc)"
   echo "- peer: /usr/bin/python3 torch $TORCH_VERSION (Debian python3-torch $TORCH_DEB), image decoding: $HAVE_PIL"
   echo "- BLAS: $(readlink -f /etc/alternatives/libblas.so.3-x86_64-linux-gnu)"
-  echo "- threads: OMP_NUM_THREADS=$THREADS for both sides (peer also torch.set_num_threads)${EXTRA_THREADS:+; extra training row at $EXTRA_THREADS}"
+  echo "- threads: OMP_NUM_THREADS=$THREADS for both sides (peer also torch.set_num_threads)${EXTRA_THREADS:+; extra training row at $EXTRA_THREADS}; libtorch's own default here: $(env -u OMP_NUM_THREADS $PY -c 'import torch; print(torch.get_num_threads())') (hezar and the peer alike)"
   echo "- hezar training uses the config as shipped (trainer.num_dataloader_workers=$(grep -oE 'num_dataloader_workers: *[0-9]+' "$CONFIG" | grep -oE '[0-9]+$')), eval disabled; peer DataLoader(num_workers=0)"
-  echo "- load average before/after: $LOAD_BEFORE / $LOAD_AFTER; run took $((SECONDS - START_S)) s; waited ${QUIET_WAITED} s for idle CPUs; $BUSY_STARTS of $QUIET_CHECKS measurements started with other processes using > 15% CPU"
+  echo "- load average before/after: $LOAD_BEFORE / $LOAD_AFTER; run took $((SECONDS - START_S)) s; waited ${QUIET_WAITED} s for idle CPUs; $BUSY_STARTS of $QUIET_CHECKS measurements started with other processes using > 15% CPU; a run is clean when other processes used <= $MAX_FOREIGN% of the CPUs during it (busy runs are listed as busy:N%)"
   echo
   echo "| benchmark | hezar | peer | hezar/peer | target | result |"
   echo "|---|---|---|---|---|---|"
+  # A verdict needs clean runs on both sides; otherwise the machine was too busy to tell.
   for t in $THREADS $EXTRA_THREADS; do
-    read -r hm hb hall <<<"${TRAIN_H[$t]}"
-    read -r pm pb pall <<<"${TRAIN_P[$t]}"
+    train_summary "$t"
     target=">= 1.2x"; result=$(verdict "$(ratio "$hm" "$pm")" ">=" 1.2)
+    [[ $SET == clean ]] || result="inconclusive: busy machine (as measured: $result)"
     [[ $t != "$THREADS" ]] && { target="(extra row)"; result="-"; }
-    echo "| train samples/s, $t thr, N=$TRAIN_N, median of ${TRAIN_RUNS[$t]} (runs: hezar $hall; peer $pall) | $hm | $pm | $(ratio "$hm" "$pm")x | $target | $result |"
+    echo "| train samples/s, $t thr, N=$TRAIN_N, median of $SET runs (hezar $hc clean of $hn: $hruns; peer $pc clean of $pn: $pruns) | ${hm%.*} | ${pm%.*} | $(ratio "$hm" "$pm")x | $target | $result |"
   done
-  echo "| predict 1 PNG, wall ms, median of $PREDICT_REPS | $HW_MS | $PW_MS | $(ratio "$HW" "$PW")x | <= 0.2x | $(verdict "$(ratio "$HW" "$PW")" "<=" 0.2) |"
+  result=$(verdict "$(ratio "$HW" "$PW")" "<=" 0.2)
+  [[ $PSET == clean ]] || result="inconclusive: busy machine (as measured: $result)"
+  echo "| predict 1 PNG, wall ms, median of $PSET runs (clean: hezar $HC, peer $PC; best $($PY -c "print(f'{$HWMIN*1000:.0f} vs {$PWMIN*1000:.0f}')")) | $HW_MS | $PW_MS | $(ratio "$HW" "$PW")x | <= 0.2x | $result |"
   echo "| predict peak RSS MB, median | $HR_MB | $PR_MB | $(ratio "$HR" "$PR")x | none | - |"
 } >>"$RESULTS"
 echo "bench: appended results to $RESULTS ($((SECONDS - START_S)) s)"
+HEZAR=$HEZAR BENCH_RESULTS=$RESULTS bench/distributed.sh  # 1 vs 2 processes, all-reduce time per step
+BENCH_RESULTS=$RESULTS bench/hub_download.sh  # Hub download vs curl on loopback, resume after a drop

@@ -6,6 +6,7 @@
 #include "core/registry.h"
 #include "core/strings.h"
 #include "data/dataset.h"
+#include "hub/hub-dataset.h"
 #include "hub/hub.h"
 #include "models/model.h"
 #include "trainer/evaluate.h"
@@ -21,7 +22,8 @@ std::unique_ptr<Config> dataset_config_from_arg(const std::string& arg, const Mo
     if (root.IsMap() && root["dataset"]) return config_decode_any("dataset", root["dataset"], {arg, "dataset"});
     return config_decode_any("dataset", root, {arg, ""});
   }
-  HEZAR_CHECK_INPUT(std::filesystem::exists(arg), "--dataset '", arg, "' is neither a YAML config nor an existing path");
+  HEZAR_CHECK_INPUT(std::filesystem::exists(arg) || hub::looks_like_repo_id(arg), "--dataset '", arg,
+                    "' is neither a YAML config, an existing path nor a Hub dataset id");
   std::unique_ptr<Config> config = ConfigRegistry::get("dataset", model.task()).make_config();
   std::string* path = config_find_field<std::string>(*config, "path");
   HEZAR_CHECK_INPUT(path != nullptr, "dataset '", config->name(), "' cannot be given as a path; pass a config YAML");
@@ -54,6 +56,8 @@ void add_eval_command(CLI::App& app) {
     HEZAR_CHECK_INPUT(batch_size >= 1, "--batch-size must be at least 1");
     auto model = model_load(hub::hub_resolve_model_dir(model_dir));  // a folder or a Hub id
     std::unique_ptr<Config> dataset_config = dataset_config_from_arg(dataset_arg, *model);
+    if (std::string* path = config_find_field<std::string>(*dataset_config, "path"))
+      *path = hub::hub_resolve_dataset_path(*path);  // a Hub dataset id -> local folder
     if (!model->id2label().empty()) config_set_labels(*dataset_config, model->id2label());
     std::string eval_split = split;
     if (eval_split.empty()) {

@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   hezar::cli::add_predict_command(app);
   hezar::cli::add_list_command(app);
   hezar::cli::add_config_command(app);
+  hezar::cli::add_tokenize_command(app);
   hezar::cli::add_hub_commands(app);
   app.parse_complete_callback([&] {
     hezar::log_init(log_level, quiet);

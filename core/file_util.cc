@@ -1,12 +1,14 @@
 #include "core/file_util.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -37,6 +39,20 @@ void file_commit(const std::string& tmp, const std::string& path) {
     int err = errno;
     std::remove(tmp.c_str());
     throw RuntimeFailure(detail::concat("cannot write '", path, "': ", std::strerror(err)));
+  }
+}
+
+void remove_stale_temps(const std::string& dir) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    const size_t mark = name.rfind(".tmp.");
+    if (mark == std::string::npos) continue;
+    const std::string rest = name.substr(mark + 5);  // "<pid>.<counter>"
+    const long pid = std::strtol(rest.c_str(), nullptr, 10);
+    if (pid <= 0 || rest.find('.') == std::string::npos) continue;
+    if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM) continue;  // its writer still runs
+    std::filesystem::remove_all(entry.path(), ec);
   }
 }
 

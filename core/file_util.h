@@ -18,4 +18,8 @@ std::string temp_path_for(const std::string& path);
 // Renames `tmp` over `path` after fsyncing it; removes `tmp` and throws on failure.
 void file_commit(const std::string& tmp, const std::string& path);
 
+// Removes temp files and folders in `dir` (named by temp_path_for) left by processes that no longer
+// run, e.g. a training killed mid-write. Those of live processes are kept. A missing dir is fine.
+void remove_stale_temps(const std::string& dir);
+
 }  // namespace hezar

@@ -11,12 +11,14 @@ namespace hezar {
 DataLoader::DataLoader(const Dataset& dataset, DataLoaderOptions options)
     : dataset_(dataset), options_(options) {
   HEZAR_CHECK_INPUT(options_.batch_size > 0, "batch_size must be positive");
+  HEZAR_CHECK_INPUT(options_.world_size > 0 && options_.rank < options_.world_size, "data loader rank ",
+                    options_.rank, " is not below world size ", options_.world_size);
 }
 
 DataLoader::~DataLoader() { stop_workers(); }
 
 size_t DataLoader::num_batches() const {
-  const size_t n = dataset_.size(), b = options_.batch_size;
+  const size_t n = dataset_.size(), b = options_.batch_size * options_.world_size;
   return options_.drop_last ? n / b : (n + b - 1) / b;
 }
 
@@ -30,9 +32,24 @@ std::vector<size_t> DataLoader::epoch_order(int64_t epoch) const {
   return order;
 }
 
+std::pair<size_t, size_t> DataLoader::global_range(size_t batch_index) const {
+  const size_t global = options_.batch_size * options_.world_size;
+  const size_t begin = batch_index * global;
+  return {begin, std::min(dataset_.size(), begin + global)};
+}
+
+std::pair<size_t, size_t> DataLoader::shard_range(size_t batch_index) const {
+  const auto [begin, end] = global_range(batch_index);
+  const size_t n = end - begin, w = options_.world_size, r = options_.rank;
+  // Full batches: B each. A short last batch: n / W each, one more for the first n % W ranks.
+  const size_t base = n / w, extra = n % w;
+  const size_t start = begin + r * base + std::min(r, extra);
+  return {start, start + base + (r < extra ? 1 : 0)};
+}
+
 TensorMap DataLoader::make_batch(size_t batch_index) const {
-  const size_t begin = batch_index * options_.batch_size;
-  const size_t end = std::min(order_.size(), begin + options_.batch_size);
+  const auto [begin, end] = shard_range(batch_index);
+  if (begin == end) return {};  // a short last global batch left this rank nothing
   std::vector<TensorMap> examples;
   examples.reserve(end - begin);
   for (size_t i = begin; i < end; ++i) examples.push_back(dataset_.get(order_[i]));
@@ -79,6 +96,10 @@ void DataLoader::worker_loop() {
 
 std::optional<TensorMap> DataLoader::next() {
   if (next_batch_ >= end_batch_) return std::nullopt;
+  {
+    const auto [begin, end] = global_range(next_batch_);
+    last_global_size_ = end - begin;
+  }
   if (workers_.empty()) return make_batch(next_batch_++);
   std::unique_lock<std::mutex> lock(mutex_);
   // A failed batch is marked ready too, so earlier good batches are delivered before its error.

@@ -26,6 +26,8 @@ HttpRequest hub_request(const std::string& method, const std::string& url, bool 
   request.method = method;
   request.url = url;
   request.token = hub_token(token_required);
+  request.max_redirects = 10;  // a renamed repo answers with a relative redirect; others are not followed
+  request.relative_redirects_only = true;
   const std::string timeout = env_or_empty(method == "GET" ? "HF_HUB_DOWNLOAD_TIMEOUT" : "HF_HUB_ETAG_TIMEOUT");
   if (!timeout.empty()) request.timeout_s = std::max(1L, std::atol(timeout.c_str()));
   return request;

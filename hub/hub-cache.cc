@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -88,6 +89,13 @@ std::string random_hex(int chars) {
   return out;
 }
 
+bool symlinks_disabled() {
+  const char* value = std::getenv("HF_HUB_DISABLE_SYMLINKS");
+  std::string v = value ? value : "";
+  for (char& c : v) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return v == "1" || v == "ON" || v == "YES" || v == "TRUE";
+}
+
 RepoCache::RepoCache(const std::string& root, const std::string& repo_id, RepoType type)
     : root_(root), folder_name_(repo_folder_name(repo_id, type)) {
   folder_ = root_ + "/" + folder_name_;
@@ -136,7 +144,8 @@ void RepoCache::link_pointer(const std::string& commit, const std::string& filen
   const fs::path target = fs::path(blob_path(etag)).lexically_relative(pointer.parent_path());
   const fs::path tmp = pointer.string() + "." + random_hex(8) + ".tmp";
   std::error_code ec;
-  fs::create_symlink(target, tmp, ec);
+  if (symlinks_disabled()) fs::copy_file(blob_path(etag), tmp, ec);  // HF_HUB_DISABLE_SYMLINKS: a copy
+  else fs::create_symlink(target, tmp, ec);
   HEZAR_CHECK(!ec, "cannot create symlink '", tmp.string(), "': ", ec.message());
   fs::rename(tmp, pointer, ec);
   if (ec) fs::remove(tmp);

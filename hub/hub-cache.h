@@ -74,6 +74,9 @@ class FileLock {
   int fd_ = -1;
 };
 
+// HF_HUB_DISABLE_SYMLINKS is set: snapshot files are copies of their blobs instead of symlinks.
+bool symlinks_disabled();
+
 // A short random hex string for temp names.
 std::string random_hex(int chars);
 

@@ -13,6 +13,7 @@
 
 #include "core/file_util.h"
 #include "hub/hub-api.h"
+#include "hub/hub-env.h"
 
 namespace hezar::hub {
 
@@ -104,13 +105,21 @@ void finish(Sink& sink, Hasher& hasher, const BlobSource& source, const std::str
     std::string got = hasher.hex();
     if (got != source.etag) fail("checksum mismatch: content hashes to " + got + ", expected " + source.etag);
   }
-  HEZAR_CHECK(std::fflush(sink.file) == 0 && ::fsync(::fileno(sink.file)) == 0, "cannot write '", sink.path,
-              "': ", std::strerror(errno));
+  // The rename is what makes the blob appear, so a killed process never leaves a partial one. Like
+  // huggingface_hub, no fsync by default (it would cap downloads at the disk's write speed);
+  // HEZAR_HUB_FSYNC=1 adds one for power-loss durability.
+  const bool durable = env_or_empty("HEZAR_HUB_FSYNC") == "1";
+  HEZAR_CHECK(std::fflush(sink.file) == 0 && (!durable || ::fsync(::fileno(sink.file)) == 0), "cannot write '",
+              sink.path, "': ", std::strerror(errno));
   std::fclose(sink.file);
   mode_t mask = ::umask(0);
   ::umask(mask);
   ::chmod(sink.path.c_str(), 0666 & ~mask);
-  file_commit(sink.path, dest);
+  if (std::rename(sink.path.c_str(), dest.c_str()) != 0) {
+    const int err = errno;
+    std::remove(sink.path.c_str());
+    throw RuntimeFailure("cannot move the download to '" + dest + "': " + std::strerror(err));
+  }
 }
 
 }  // namespace
@@ -133,6 +142,7 @@ void fetch_blob(const RepoRef& repo, const std::string& filename, const BlobSour
     HttpRequest request = hub_request("GET", source.url);
     if (!source.send_token) request.token.clear();
     request.max_redirects = 10;
+    request.relative_redirects_only = false;  // on to the CDN, without the token
     if (sink.have > 0) request.headers.emplace_back("Range", "bytes=" + std::to_string(sink.have) + "-");
     const long long requested_from = sink.have;
     request.on_head = [&](const HttpResponse& head) {

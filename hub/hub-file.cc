@@ -57,8 +57,6 @@ std::optional<std::string> cached_pointer(const RepoCache& cache, const std::str
 
 HttpResponse head_file(const RepoRef& repo, const RepoCache& cache, const std::string& filename) {
   HttpRequest request = hub_request("HEAD", resolve_url(repo, repo.revision, filename));
-  request.max_redirects = 10;
-  request.relative_redirects_only = true;
   HttpResponse response = http_send(request);
   if (response.status == 404 && response.header("x-error-code") == "EntryNotFound" &&
       is_commit_hash(response.header("x-repo-commit"))) {

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 
+#include "core/file_util.h"
 #include "core/strings.h"
 #include "core/tensor_file.h"
 
@@ -74,13 +75,17 @@ TensorDict Model::state_dict_tensors() const {
   return out;
 }
 
-LoadReport Model::load_state_dict(const TensorDict& tensors) {
+LoadReport Model::load_state_dict(const TensorDict& tensors, bool share_storage) {
   LoadReport report;
   std::map<std::string, at::Tensor> own;
   for (auto& [name, tensor] : state_dict_tensors()) own[name] = tensor;
   std::set<std::string> loaded;
   at::NoGradGuard no_grad;
-  for (const auto& [name, source] : tensors) {
+  std::set<std::string> own_names;
+  for (const auto& entry : own) own_names.insert(entry.first);
+  for (const auto& [file_name, source] : tensors) {
+    const std::string name = own.count(file_name) ? file_name : map_foreign_key(file_name, own_names);
+    if (name.empty()) continue;  // a key the model drops on purpose (legacy buffers)
     auto it = own.find(name);
     if (it == own.end()) {
       report.unexpected.push_back(name);
@@ -88,12 +93,21 @@ LoadReport Model::load_state_dict(const TensorDict& tensors) {
       report.mismatched.push_back(name + ": file " + shape_string(source.sizes()) + " vs model " +
                                   shape_string(it->second.sizes()));
     } else {
-      it->second.copy_(source);  // the only copy: from the file's (mmapped) bytes into the parameter
+      if (share_storage && source.scalar_type() == it->second.scalar_type() && source.is_contiguous() &&
+          source.device() == it->second.device())
+        it->second.set_data(source);  // zero-copy: the parameter now reads the mapped file (copy-on-write)
+      else
+        it->second.copy_(source);  // the only copy: from the file's (mmapped) bytes into the parameter
       loaded.insert(name);
     }
   }
+  auto tied_to_loaded = [&](const at::Tensor& tensor) {
+    for (const auto& name : loaded)
+      if (own[name].is_same(tensor)) return true;
+    return false;
+  };
   for (const auto& [name, tensor] : own)
-    if (!loaded.count(name)) {
+    if (!loaded.count(name) && !tied_to_loaded(tensor)) {
       bool mismatched = std::any_of(report.mismatched.begin(), report.mismatched.end(),
                                     [&](const std::string& m) { return starts_with(m, name + ":"); });
       if (!mismatched) report.missing.push_back(name);
@@ -103,6 +117,7 @@ LoadReport Model::load_state_dict(const TensorDict& tensors) {
 
 void Model::save(const std::string& dir, const std::string& weights_file) const {
   fs::create_directories(dir);
+  remove_stale_temps(dir);
   config_save(*config_, dir + "/model_config.yaml");
   tensor_file_save(dir + "/" + weights_file, state_dict_tensors());
   if (!preprocessors_.empty()) preprocessors_save(preprocessors_, dir + "/preprocessor");
@@ -112,15 +127,33 @@ std::shared_ptr<Model> model_build(const Config& config, const std::vector<std::
   return ModelRegistry::instance().build("model", config.name(), &config, overrides);
 }
 
+bool weights_are_mapped(const std::string& path) {
+  return ends_with(path, ".safetensors") || ends_with(path, ".safetensors.index.json");
+}
+
 std::string model_weights_path(const std::string& dir) {
   for (const char* name : {"model.safetensors", "model.safetensors.index.json", "model.pt", "pytorch_model.bin"})
     if (fs::is_regular_file(dir + "/" + name)) return dir + "/" + name;
   return "";
 }
 
+namespace {
+std::vector<std::pair<std::string, ModelLayoutLoader>>& layout_loaders() {
+  static std::vector<std::pair<std::string, ModelLayoutLoader>> loaders;
+  return loaders;
+}
+}  // namespace
+
+void model_register_layout(const std::string& marker_file, ModelLayoutLoader loader) {
+  layout_loaders().emplace_back(marker_file, std::move(loader));
+}
+
 std::shared_ptr<Model> model_load(const std::string& dir, const std::vector<std::string>& overrides) {
   HEZAR_CHECK_INPUT(fs::is_directory(dir), "model directory '", dir, "' does not exist");
   const std::string config_path = dir + "/model_config.yaml";
+  if (!fs::is_regular_file(config_path))
+    for (const auto& [marker, loader] : layout_loaders())
+      if (fs::is_regular_file(dir + "/" + marker)) return loader(dir, overrides);
   HEZAR_CHECK_INPUT(fs::is_regular_file(config_path), "'", dir,
                     "' is not a hezar model directory: model_config.yaml is missing");
   std::unique_ptr<Config> config = config_load(config_path, "model");
@@ -129,7 +162,7 @@ std::shared_ptr<Model> model_load(const std::string& dir, const std::vector<std:
   HEZAR_CHECK_INPUT(!weights.empty(), "no weights in '", dir,
                     "': expected model.safetensors, model.pt or pytorch_model.bin");
   // A saved model's weights must cover its config; only extra keys (e.g. legacy buffers) are tolerated.
-  LoadReport report = model->load_state_dict(tensor_file_load(weights));
+  LoadReport report = model->load_state_dict(tensor_file_load(weights), weights_are_mapped(weights));
   HEZAR_CHECK_INPUT(report.missing.empty() && report.mismatched.empty(), weights, " does not fit model '",
                     config->name(), "' as configured in ", config_path, ": ", report.summary());
   if (!report.unexpected.empty()) spdlog::warn("{}: ignored {}", weights, report.summary());

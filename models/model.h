@@ -4,8 +4,10 @@
 
 #include <torch/nn/module.h>
 
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -19,6 +21,8 @@ namespace hezar {
 
 struct PredictOptions {
   int top_k = 1;
+  bool return_scores = false;   // sequence labeling: add each token's score
+  bool return_offsets = false;  // sequence labeling: add each token's start/end (code points)
 };
 
 // What load_state_dict did not load, so callers can report it (as Hezar warns).
@@ -53,7 +57,19 @@ class Model : public torch::nn::Module {
   nlohmann::json predict(const std::vector<std::string>& inputs, const PredictOptions& options);
 
   // Loads tensors by name; anything not matching is reported rather than fatal (Hezar's flexible load).
-  LoadReport load_state_dict(const TensorDict& tensors);
+  // A file key the model does not have goes through map_foreign_key first. A model tensor that is the
+  // same tensor as a loaded one (tied weights, e.g. an LM decoder tied to the word embeddings) is not
+  // reported missing, so Hub files that omit tied duplicates load cleanly. With `share_storage`, a
+  // parameter whose dtype and shape match takes the file tensor's storage instead of a copy (for
+  // memory-mapped copy-on-write safetensors: no second copy of the weights while loading); only pass it
+  // when the file's tensors do not share storage with each other.
+  LoadReport load_state_dict(const TensorDict& tensors, bool share_storage = false);
+  // The model key a foreign file key loads into (e.g. a Hugging Face checkpoint's `cls.predictions.bias`
+  // into Hezar's `bert_mask_filling.cls.predictions.bias`); "" drops the key (legacy buffers). `own`
+  // holds the model's keys. The default keeps the key.
+  virtual std::string map_foreign_key(const std::string& key, const std::set<std::string>& own) const {
+    return key;
+  }
   TensorDict state_dict_tensors() const;
 
   // Hezar's layout: model_config.yaml, model.pt (or model.safetensors), preprocessor/.
@@ -79,6 +95,16 @@ std::shared_ptr<Model> model_build(const Config& config, const std::vector<std::
 // sharded safetensors, model.pt or pytorch_model.bin, whichever exists), preprocessors. Missing or
 // shape-mismatched weights are BadInput listing the keys; unexpected extra keys only warn.
 std::shared_ptr<Model> model_load(const std::string& dir, const std::vector<std::string>& overrides = {});
+
+// Loaders for other folder layouts, tried by model_load when `dir` has no model_config.yaml but has
+// `marker_file` (e.g. Hugging Face's config.json, registered by models/transformer/hf_layout.cc).
+using ModelLayoutLoader =
+    std::function<std::shared_ptr<Model>(const std::string& dir, const std::vector<std::string>& overrides)>;
+void model_register_layout(const std::string& marker_file, ModelLayoutLoader loader);
+
+// Whether `path` is a (sharded) safetensors file, whose tensors are separate memory-mapped regions that
+// load_state_dict can adopt with share_storage.
+bool weights_are_mapped(const std::string& path);
 
 // The weights file in `dir` that model_load would use, or "" if there is none.
 std::string model_weights_path(const std::string& dir);

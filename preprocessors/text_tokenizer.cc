@@ -159,8 +159,7 @@ std::optional<uint32_t> TextTokenizer::pad_token_id() const {
 std::vector<tok::Encoding> TextTokenizer::encode(const std::vector<std::string>& texts,
                                                  const TokenizeOptions& opts) const {
   const tok::Tokenizer& b = backend();
-  // A private copy carries the per-call padding/truncation (Hezar toggles them on every call).
-  tok::Tokenizer& t = const_cast<tok::Tokenizer&>(b);
+  // Per-call truncation/padding, as Hezar toggles them on every call.
   std::optional<tok::TruncationParams> trunc;
   std::optional<tok::PaddingParams> pad;
   if (opts.truncation || (opts.max_length && opts.padding != "max_length")) {
@@ -186,26 +185,7 @@ std::vector<tok::Encoding> TextTokenizer::encode(const std::vector<std::string>&
     pp.pad_id = pad_token_id().value_or(0);
     pad = pp;
   }
-  // Encode with a copy of the settings: the backend's own truncation/padding are not used.
-  auto saved_t = t.truncation();
-  auto saved_p = t.padding();
-  std::vector<tok::Encoding> out;
-  {
-    static std::mutex mu;  // settings are per call; serialize calls that change them
-    std::lock_guard<std::mutex> lock(mu);
-    t.set_truncation(trunc);
-    t.set_padding(pad);
-    try {
-      out = t.encode_batch(texts, opts.add_special_tokens, opts.threads);
-    } catch (...) {
-      t.set_truncation(saved_t);
-      t.set_padding(saved_p);
-      throw;
-    }
-    t.set_truncation(saved_t);
-    t.set_padding(saved_p);
-  }
-  return out;
+  return b.encode_batch_with(texts, opts.add_special_tokens, opts.threads, trunc, pad);
 }
 
 TensorMap TextTokenizer::operator()(const std::vector<std::string>& texts, const TokenizeOptions& opts) const {

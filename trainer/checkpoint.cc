@@ -55,6 +55,7 @@ void checkpoint_save(const std::string& root, const std::string& name, const Che
   const fs::path tmp_dir = temp_path_for(final_dir.string());
   const fs::path train = tmp_dir / "train";
   fs::create_directories(root);
+  remove_stale_temps(root);
   try {
     p.model->save(tmp_dir.string());
     fs::create_directories(train);

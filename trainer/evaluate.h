@@ -12,9 +12,14 @@
 
 namespace hezar {
 
+class Distributed;
+
 struct EvalOptions {
   size_t batch_size = 32;
   size_t num_workers = 0;
+  // With a process group, each rank evaluates its shard of every batch; the loss is summed and the
+  // predictions/targets gathered from all ranks, so every rank gets the metrics of the whole set.
+  Distributed* distributed = nullptr;
 };
 
 // Returns {"loss": ..., <metric keys>...}. Predictions are the argmax of the model's logits.

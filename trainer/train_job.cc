@@ -7,6 +7,7 @@
 
 #include "core/tensor_file.h"
 #include "data/dataset.h"
+#include "hub/hub-dataset.h"
 #include "hub/hub.h"
 #include "models/model.h"
 #include "trainer/trainer.h"
@@ -44,6 +45,8 @@ std::map<std::string, double> train_job_run(const TrainJobConfig& job) {
 
   PreprocessorSet preprocessors = preprocessors_build(job.preprocessor);
   std::unique_ptr<Config> dataset_config = job.dataset->clone();
+  if (std::string* path = config_find_field<std::string>(*dataset_config, "path"))
+    *path = hub::hub_resolve_dataset_path(*path);  // a Hub dataset id -> local folder
   auto train_dataset = dataset_build(*dataset_config, split_of(*dataset_config, "train_split", "train"),
                                      preprocessors);
   std::unique_ptr<Config> model_config = job.model->clone();

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 #include <torch/nn/utils/clip_grad.h>
+#include <torch/csrc/distributed/c10d/Work.hpp>
 #include <torch/optim/optimizer.h>
 #include <unistd.h>
 
@@ -16,6 +17,7 @@
 #include "data/data_loader.h"
 #include "trainer/autocast.h"
 #include "trainer/checkpoint.h"
+#include "trainer/distributed.h"
 #include "trainer/evaluate.h"
 #include "trainer/optimizer.h"
 #include "trainer/progress.h"
@@ -98,7 +100,21 @@ Trainer::Trainer(std::shared_ptr<Model> model, const TrainerConfig& config,
   config_.task = task;
   metrics_ = metrics_build(config_.metrics.empty() ? default_metrics(task) : config_.metrics);
   optimizer_ = optimizer_build(config_, model_->parameters());
+  dist_ = Distributed::get();
+  if (dist_ && dist_->world_size() == 1) dist_ = nullptr;
 }
+
+// One small all-reduce per step, started before the last backward: the step's global loss, and
+// whether any rank was asked to stop (so every rank stops at the same step).
+void Trainer::start_totals(double loss_sum) {
+  const int signal = g_stop_signal;
+  totals_ = at::tensor({loss_sum, signal ? 1.0 : 0.0, static_cast<double>(signal)}, at::kDouble);
+  totals_work_ = dist_->all_reduce_sum_async(totals_, "the loss all-reduce");
+}
+
+bool Trainer::is_main() const { return !dist_ || dist_->is_main(); }
+
+bool Trainer::stop_requested() const { return dist_ ? stop_signal_ != 0 : g_stop_signal != 0; }
 
 Trainer::~Trainer() = default;
 
@@ -124,7 +140,7 @@ void Trainer::setup(DataLoader& loader) {
     const std::string old_logs = state_.logs_dir;
     run = fs::path(old_logs).filename().string();
     const fs::path new_logs = fs::path(config_.output_dir) / config_.logs_dir / run;
-    if (fs::path(old_logs) != new_logs && fs::is_regular_file(old_logs + "/training_logs.csv")) {
+    if (is_main() && fs::path(old_logs) != new_logs && fs::is_regular_file(old_logs + "/training_logs.csv")) {
       fs::create_directories(new_logs);
       fs::copy_file(old_logs + "/training_logs.csv", new_logs / "training_logs.csv", fs::copy_options::overwrite_existing);
     }
@@ -141,7 +157,7 @@ void Trainer::setup(DataLoader& loader) {
     eval_keys.push_back("loss");
     for (const auto& metric : metrics_) eval_keys.push_back(metric->config().name());
   }
-  log_ = std::make_unique<TrainingLog>(state_.logs_dir, eval_keys);
+  if (is_main()) log_ = std::make_unique<TrainingLog>(state_.logs_dir, eval_keys);
   if (scheduler_) scheduler_->apply(*optimizer_);
 }
 
@@ -153,14 +169,39 @@ double Trainer::optimizer_step(DataLoader& loader, int64_t micro_batches) {
   for (int64_t i = 0; i < micro_batches; ++i) {
     auto batch = loader.next();
     HEZAR_CHECK(batch.has_value(), "data loader ended inside an optimizer step");
+    const bool last = i == micro_batches - 1;
+    if (grad_sync_) grad_sync_->set_sync(last);  // no_sync for all but the last
+    if (batch->empty()) {  // distributed: a short last batch left this rank no example
+      if (last) start_totals(loss_sum);
+      continue;
+    }
     at::Tensor loss;
+    const at::Tensor& labels = tensor_at(*batch, "labels", "trainer");
     {
       AutocastScope autocast(bf16);
       TensorMap outputs = model_->forward(*batch);
-      loss = model_->compute_loss(outputs, tensor_at(*batch, "labels", "trainer")).to(at::kFloat);
+      loss = model_->compute_loss(outputs, labels).to(at::kFloat);
     }
-    (loss / static_cast<double>(micro_batches)).backward();  // the step's gradient is the batches' mean
-    loss_sum += loss.item<double>();
+    if (!dist_) {
+      (loss / static_cast<double>(micro_batches)).backward();  // the step's gradient is the batches' mean
+      loss_sum += loss.item<double>();
+    } else {
+      // This rank's share of the global batch: the all-reduce's mean over ranks of share * W * grad is
+      // the gradient of the mean loss over the whole global batch, even when shards are uneven.
+      const double share = static_cast<double>(labels.size(0)) / static_cast<double>(loader.last_global_batch_size());
+      loss_sum += loss.item<double>() * share;
+      if (last) start_totals(loss_sum);  // runs during backward, ahead of the gradient buckets
+      (loss * (share * dist_->world_size() / static_cast<double>(micro_batches))).backward();
+    }
+  }
+  if (grad_sync_) {
+    grad_sync_->finish();
+    dist_->wait(totals_work_, "the loss all-reduce");
+    totals_work_.reset();
+    const at::Tensor& totals = totals_;
+    loss_sum = totals[0].item<double>();
+    const double stopping = totals[1].item<double>();
+    stop_signal_ = stopping > 0 ? static_cast<int>(std::lround(totals[2].item<double>() / stopping)) : 0;
   }
   if (config_.max_grad_norm) torch::nn::utils::clip_grad_norm_(model_->parameters(), *config_.max_grad_norm);
   optimizer_->step();
@@ -176,7 +217,7 @@ void Trainer::run_epoch(DataLoader& loader) {
   const int64_t steps = std::min(steps_per_epoch_, total_steps_ - epoch_start);
   loader.start_epoch(state_.epoch, static_cast<size_t>(state_.epoch_step * accumulation));
   Progress progress("epoch " + std::to_string(state_.epoch) + "/" + std::to_string(config_.num_epochs), steps,
-                    config_.batch_size * accumulation, config_.log_steps.value_or(std::max<int64_t>(1, steps / 10)),
+                    config_.batch_size * accumulation * (dist_ ? dist_->world_size() : 1), config_.log_steps.value_or(std::max<int64_t>(1, steps / 10)),
                     state_.epoch_step);
   std::string postfix;
   while (state_.epoch_step < steps) {
@@ -195,9 +236,9 @@ void Trainer::run_epoch(DataLoader& loader) {
     text << "loss " << std::fixed << state_.loss_tracker_avg << " lr " << std::scientific << lr;
     postfix = text.str();
     progress.update(state_.epoch_step, postfix);
-    if (config_.log_steps && state_.global_step % *config_.log_steps == 0)
+    if (log_ && config_.log_steps && state_.global_step % *config_.log_steps == 0)
       log_->add(state_.global_step, state_.epoch, state_.loss_tracker_avg, lr, {});
-    if (g_stop_signal) return;
+    if (stop_requested()) return;
     if (state_.global_step % save_steps_ == 0 && state_.epoch_step < steps) save_checkpoint();
   }
   progress.finish(postfix);
@@ -223,7 +264,7 @@ std::map<std::string, double> Trainer::end_epoch() {
   if (config_.do_evaluate && eval_dataset_) {
     const size_t workers = static_cast<size_t>(config_.num_dataloader_workers);
     results = evaluate(*model_, *eval_dataset_, metrics_,
-                       {static_cast<size_t>(config_.eval_batch_size.value_or(config_.batch_size)), workers});
+                       {static_cast<size_t>(config_.eval_batch_size.value_or(config_.batch_size)), workers, dist_});
     spdlog::info("evaluation: {}", format_metrics(results));
   }
   const bool improved = update_best(results);
@@ -238,12 +279,13 @@ std::map<std::string, double> Trainer::end_epoch() {
     scheduler_->step_metric(it->second, maximize);
     scheduler_->apply(*optimizer_);
   }
-  log_->add(state_.global_step, state_.epoch, state_.loss_tracker_avg, current_lr(*optimizer_), results);
+  if (log_) log_->add(state_.global_step, state_.epoch, state_.loss_tracker_avg, current_lr(*optimizer_), results);
   save_checkpoint();
   return results;
 }
 
 void Trainer::save_checkpoint() {
+  if (!is_main()) return;  // the other ranks hold the same state
   const std::string root = (fs::path(config_.output_dir) / config_.checkpoints_dir).string();
   checkpoint_save(root, checkpoint_name(state_.global_step, total_steps_),
                   {model_.get(), &config_, &train_dataset_->config(), optimizer_.get(), scheduler_.get(), &state_});
@@ -251,6 +293,7 @@ void Trainer::save_checkpoint() {
 }
 
 void Trainer::finish() {
+  if (!is_main()) return;  // rank 0 writes the final model
   if (config_.load_best_model_at_end && state_.best_checkpoint) {
     const std::string dir = (fs::path(config_.output_dir) / config_.checkpoints_dir /
                              checkpoint_name(*state_.best_checkpoint, total_steps_)).string();
@@ -266,8 +309,26 @@ void Trainer::finish() {
 std::map<std::string, double> Trainer::train() {
   const size_t workers = static_cast<size_t>(config_.num_dataloader_workers);
   DataLoader loader(*train_dataset_, {static_cast<size_t>(config_.batch_size), config_.dataloader_shuffle,
-                                      static_cast<uint64_t>(config_.seed), workers, false});
+                                      static_cast<uint64_t>(config_.seed), workers, false,
+                                      dist_ ? static_cast<size_t>(dist_->rank()) : 0,
+                                      dist_ ? static_cast<size_t>(dist_->world_size()) : 1});
   setup(loader);
+  if (dist_) {
+    // Every rank seeds the same and resumes from the same checkpoint; rank 0's values make sure of it.
+    at::NoGradGuard no_grad;
+    std::vector<at::Tensor> tensors;
+    std::vector<at::Tensor> trainable;
+    for (const auto& p : model_->parameters()) {
+      tensors.push_back(p.detach());
+      if (p.requires_grad()) trainable.push_back(p);
+    }
+    for (const auto& b : model_->buffers()) tensors.push_back(b.detach());
+    dist_->broadcast(tensors, "broadcasting rank 0's weights");
+    grad_sync_ = std::make_unique<GradientSync>(*dist_, trainable);
+    spdlog::info("distributed: rank {} of {}, batch {} per rank ({} global), {} gradient buckets ({:.2f} MB)",
+                 dist_->rank(), dist_->world_size(), config_.batch_size, config_.batch_size * dist_->world_size(),
+                 grad_sync_->num_buckets(), grad_sync_->bytes_per_step() / 1048576.0);
+  }
   spdlog::info("training {} on {} examples: {} epochs x {} steps, batch {} x {} accumulation", model_->config().name(),
                train_dataset_->size(), config_.num_epochs, steps_per_epoch_, config_.batch_size,
                config_.gradient_accumulation_steps);
@@ -275,9 +336,10 @@ std::map<std::string, double> Trainer::train() {
   std::map<std::string, double> results;
   while (state_.epoch <= config_.num_epochs && state_.global_step < total_steps_) {
     run_epoch(loader);
-    if (g_stop_signal) {
+    if (stop_requested()) {
       save_checkpoint();
-      const int signal = g_stop_signal;
+      const int signal = dist_ ? stop_signal_ : static_cast<int>(g_stop_signal);
+      if (dist_) dist_->barrier("the stop barrier");  // rank 0's checkpoint is complete when all exit
       throw Error(detail::concat("stopped by signal ", signal, " at step ", state_.global_step,
                                  "; checkpoint saved; resume with --resume"), 128 + signal);
     }
@@ -293,6 +355,15 @@ std::map<std::string, double> Trainer::train() {
     state_.loss_tracker_sum = 0;
   }
   finish();
+  if (dist_) {
+    if (grad_sync_ && grad_sync_->steps() > 0)
+      spdlog::info("distributed: gradient all-reduce {:.3f} ms/step from first bucket to done, {:.3f} ms/step "
+                   "blocked after backward ({} steps, {} buckets)",
+                   1e3 * grad_sync_->comm_seconds() / grad_sync_->steps(),
+                   1e3 * grad_sync_->wait_seconds() / grad_sync_->steps(), grad_sync_->steps(),
+                   grad_sync_->num_buckets());
+    dist_->barrier("the final barrier");  // no rank reports success before rank 0 saved the model
+  }
   return results;
 }
 

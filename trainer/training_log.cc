@@ -11,6 +11,7 @@ namespace hezar {
 TrainingLog::TrainingLog(const std::string& dir, const std::vector<std::string>& eval_keys)
     : dir_(dir), path_(dir + "/training_logs.csv"), eval_keys_(eval_keys), tensorboard_(dir) {
   std::filesystem::create_directories(dir_);
+  remove_stale_temps(dir_);
   std::vector<std::string> header = {"step", "epoch", "train.loss", "train.lr"};
   for (const auto& key : eval_keys_) header.push_back("evaluation." + key);
   const std::string header_line = join(header, ",") + "\n";

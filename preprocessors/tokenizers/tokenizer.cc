@@ -40,10 +40,11 @@ Encoding Tokenizer::encode_sequence(std::string_view text, uint32_t type_id) con
   return e;
 }
 
-Encoding Tokenizer::post_process(Encoding a, std::optional<Encoding> b, bool add_special, bool pad) const {
+Encoding Tokenizer::post_process(Encoding a, std::optional<Encoding> b, bool add_special,
+                                 const TruncationParams* truncation) const {
   const Impl& m = *impl_;
-  if (truncation_) {
-    TruncationParams t = *truncation_;
+  if (truncation) {
+    TruncationParams t = *truncation;
     size_t n_added = m.post_processor ? m.post_processor->added_tokens(b.has_value()) : 0;
     if (add_special && n_added > 0) {
       HEZAR_CHECK_INPUT(t.max_length >= n_added, "truncation max_length (", t.max_length,
@@ -55,23 +56,28 @@ Encoding Tokenizer::post_process(Encoding a, std::optional<Encoding> b, bool add
   std::vector<Encoding> encs;
   encs.push_back(std::move(a));
   if (b) encs.push_back(std::move(*b));
-  Encoding out = m.post_processor ? m.post_processor->process(std::move(encs), add_special)
-                                  : default_process(std::move(encs));
-  if (padding_ && pad) {
-    std::vector<Encoding> one;
-    one.push_back(std::move(out));
-    pad_encodings(one, *padding_);
-    out = std::move(one[0]);
-  }
-  return out;
+  return m.post_processor ? m.post_processor->process(std::move(encs), add_special)
+                          : default_process(std::move(encs));
 }
 
+namespace {
+Encoding pad_one(Encoding e, const std::optional<PaddingParams>& padding) {
+  if (!padding) return e;
+  std::vector<Encoding> one;
+  one.push_back(std::move(e));
+  pad_encodings(one, *padding);
+  return std::move(one[0]);
+}
+}  // namespace
+
 Encoding Tokenizer::encode(std::string_view text, bool add_special) const {
-  return post_process(encode_sequence(text, 0), std::nullopt, add_special);
+  const TruncationParams* t = truncation_ ? &*truncation_ : nullptr;
+  return pad_one(post_process(encode_sequence(text, 0), std::nullopt, add_special, t), padding_);
 }
 
 Encoding Tokenizer::encode_pair(std::string_view a, std::string_view b, bool add_special) const {
-  return post_process(encode_sequence(a, 0), encode_sequence(b, 1), add_special);
+  const TruncationParams* t = truncation_ ? &*truncation_ : nullptr;
+  return pad_one(post_process(encode_sequence(a, 0), encode_sequence(b, 1), add_special, t), padding_);
 }
 
 namespace {
@@ -104,11 +110,18 @@ void parallel_for(size_t n, size_t threads, F fn) {
 
 std::vector<Encoding> Tokenizer::encode_batch(const std::vector<std::string>& texts, bool add_special,
                                               size_t threads) const {
+  return encode_batch_with(texts, add_special, threads, truncation_, padding_);
+}
+
+std::vector<Encoding> Tokenizer::encode_batch_with(const std::vector<std::string>& texts, bool add_special,
+                                                   size_t threads, const std::optional<TruncationParams>& trunc,
+                                                   const std::optional<PaddingParams>& padding) const {
   std::vector<Encoding> out(texts.size());
+  const TruncationParams* t = trunc ? &*trunc : nullptr;
   parallel_for(texts.size(), threads, [&](size_t i) {
-    out[i] = post_process(encode_sequence(texts[i], 0), std::nullopt, add_special, false);
+    out[i] = post_process(encode_sequence(texts[i], 0), std::nullopt, add_special, t);
   });
-  if (padding_) pad_encodings(out, *padding_);
+  if (padding) pad_encodings(out, *padding);
   return out;
 }
 
@@ -117,7 +130,7 @@ std::vector<Encoding> Tokenizer::encode_batch_pairs(const std::vector<std::pair<
   std::vector<Encoding> out(pairs.size());
   parallel_for(pairs.size(), threads, [&](size_t i) {
     out[i] = post_process(encode_sequence(pairs[i].first, 0), encode_sequence(pairs[i].second, 1), add_special,
-                          false);
+                          truncation_ ? &*truncation_ : nullptr);
   });
   if (padding_) pad_encodings(out, *padding_);
   return out;

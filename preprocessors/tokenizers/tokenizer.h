@@ -34,6 +34,10 @@ class Tokenizer {
   // Encodes on `threads` threads (0 = hardware concurrency) and pads the batch if padding is set.
   std::vector<Encoding> encode_batch(const std::vector<std::string>& texts, bool add_special_tokens = true,
                                      size_t threads = 0) const;
+  // Like encode_batch with explicit truncation/padding (the tokenizer's own settings are ignored).
+  std::vector<Encoding> encode_batch_with(const std::vector<std::string>& texts, bool add_special_tokens,
+                                          size_t threads, const std::optional<TruncationParams>& truncation,
+                                          const std::optional<PaddingParams>& padding) const;
   std::vector<Encoding> encode_batch_pairs(const std::vector<std::pair<std::string, std::string>>& pairs,
                                            bool add_special_tokens = true, size_t threads = 0) const;
   std::string decode(const std::vector<uint32_t>& ids, bool skip_special_tokens = true) const;
@@ -57,10 +61,21 @@ class Tokenizer {
   std::string to_json_string() const;
   void save(const std::string& path) const;
 
+  // Training hooks (trainers.h). The normalized pre-token strings of `text`, as HF's trainers count
+  // them (added tokens extracted, normalizer, pre-tokenizer).
+  std::vector<std::string> pre_tokenize_words(std::string_view text) const;
+  // A copy of this tokenizer with `model_json` (a tokenizer.json "model" object) as its model and
+  // `special` added as special tokens, as HF's Tokenizer::train does after the trainer ran.
+  std::shared_ptr<Tokenizer> with_trained_model(const std::string& model_json,
+                                                const std::vector<std::string>& special) const;
+  // This tokenizer's "model" object (tokenizer.json text).
+  std::string model_json() const;
+
  private:
   Tokenizer();
   Encoding encode_sequence(std::string_view text, uint32_t type_id) const;
-  Encoding post_process(Encoding a, std::optional<Encoding> b, bool add_special_tokens, bool pad = true) const;
+  Encoding post_process(Encoding a, std::optional<Encoding> b, bool add_special_tokens,
+                        const TruncationParams* truncation) const;
 
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -5,6 +5,7 @@
 #include "core/file_util.h"
 #include "preprocessors/tokenizers/json_util.h"
 #include "preprocessors/tokenizers/tokenizer_impl.h"
+#include "preprocessors/tokenizers/unicode.h"
 
 namespace hezar::tok {
 
@@ -151,5 +152,41 @@ std::string Tokenizer::to_json_string() const {
 }
 
 void Tokenizer::save(const std::string& path) const { file_write_atomic(path, to_json_string()); }
+
+}  // namespace hezar::tok
+
+namespace hezar::tok {
+
+std::vector<std::string> Tokenizer::pre_tokenize_words(std::string_view text) const {
+  const Impl& m = *impl_;
+  PreTokenizedString p = m.added.extract_and_normalize(m.normalizer.get(), utf8_decode(text));
+  if (m.pre_tokenizer) m.pre_tokenizer->pre_tokenize(p);
+  std::vector<std::string> out;
+  out.reserve(p.splits.size());
+  for (const Split& s : p.splits) out.push_back(utf8_encode(s.normalized.get()));
+  return out;
+}
+
+std::shared_ptr<Tokenizer> Tokenizer::with_trained_model(const std::string& model_json,
+                                                         const std::vector<std::string>& special) const {
+  Json j = Json::parse(to_json_string());
+  j["model"] = Json::parse(model_json);
+  auto t = from_json_string(j.dump(), "trained tokenizer");
+  std::vector<AddedToken> add;
+  for (const auto& s : special) {
+    AddedToken a;
+    a.content = s;
+    a.special = true;
+    a.normalized = false;  // HF AddedToken::from(s, special=true)
+    add.push_back(a);
+  }
+  t->add_tokens(add);
+  return t;
+}
+
+std::string Tokenizer::model_json() const {
+  const Json* m = json_get(impl_->source, "model");
+  return m ? m->dump() : "null";
+}
 
 }  // namespace hezar::tok

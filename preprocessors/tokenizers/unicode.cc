@@ -59,6 +59,27 @@ std::u32string utf8_decode(std::string_view s) {
   return out;
 }
 
+namespace {
+// Length of the maximal valid prefix of an invalid sequence at s[i] (at least 1): Rust's
+// String::from_utf8_lossy replaces each such "maximal subpart" by one U+FFFD, not each byte.
+size_t invalid_run(std::string_view s, size_t i) {
+  auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  unsigned char c0 = b(i);
+  size_t need = c0 >= 0xF0 && c0 <= 0xF4 ? 4 : c0 >= 0xE0 && c0 <= 0xEF ? 3 : c0 >= 0xC2 && c0 <= 0xDF ? 2 : 1;
+  unsigned char lo = 0x80, hi = 0xBF;  // the second byte's range depends on the lead byte
+  if (c0 == 0xE0) lo = 0xA0;
+  if (c0 == 0xED) hi = 0x9F;
+  if (c0 == 0xF0) lo = 0x90;
+  if (c0 == 0xF4) hi = 0x8F;
+  size_t k = 1;
+  for (; k < need && i + k < s.size(); ++k) {
+    unsigned char c = b(i + k);
+    if (k == 1 ? (c < lo || c > hi) : (c & 0xC0) != 0x80) break;
+  }
+  return k;
+}
+}  // namespace
+
 std::string utf8_lossy(std::string_view s) {
   std::string out;
   out.reserve(s.size());
@@ -66,7 +87,7 @@ std::string utf8_lossy(std::string_view s) {
   while (i < s.size()) {
     char32_t c;
     size_t n = decode_one(s, i, c);
-    if (n == 0) { utf8_append(out, 0xFFFD); ++i; continue; }
+    if (n == 0) { utf8_append(out, 0xFFFD); i += invalid_run(s, i); continue; }
     out.append(s.substr(i, n));
     i += n;
   }

@@ -18,7 +18,7 @@ inline size_t utf8_len(char32_t c) { return c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0
 // Number of code points in valid UTF-8.
 size_t utf8_count(std::string_view s);
 bool utf8_valid(std::string_view s, size_t* bad_offset = nullptr);
-// Lossy decoding: each invalid byte becomes U+FFFD (as String::from_utf8_lossy).
+// Lossy decoding as Rust String::from_utf8_lossy: each maximal invalid subpart becomes one U+FFFD.
 std::string utf8_lossy(std::string_view bytes);
 
 bool is_whitespace(char32_t c);          // Rust char::is_whitespace (White_Space)

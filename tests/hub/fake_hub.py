@@ -147,6 +147,8 @@ class Hub:
             raise HubError(401, "RepoNotFound", "Repository not found")
         if revision is None:
             return repo, None
+        if revision == "HEAD":
+            revision = "main"
         if revision in repo["commits"]:
             return repo, revision
         if revision in repo["branches"]:
@@ -274,8 +276,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         m = None
         if path.startswith("/_admin/"):
             return self.admin(path[len("/_admin/"):])
-        if path.startswith("/_cdn/"):
-            return self.serve_object(path[len("/_cdn/"):], {})
+        if path.startswith("/_cdn/"):  # as S3/CloudFront: an ETag of its own, no Hub headers
+            sha = path[len("/_cdn/"):]
+            return self.serve_object(sha, {"ETag": '"%s"' % hashlib.md5(sha.encode()).hexdigest()})
         if path.startswith("/_lfs/"):
             return self.lfs_transfer(path[len("/_lfs/"):].split("/"))
         if path == "/api/whoami-v2":
@@ -334,7 +337,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             start = int(m.group(1))
             end = min(int(m.group(2)), size - 1) if m.group(2) else size - 1
             if start >= size:
-                return self.send(416, b"", {"Content-Range": "bytes */%d" % size})
+                return self.send(416, {"error": "Requested Range Not Satisfiable"}, {"Content-Range": "bytes */%d" % size})
             status = 206
             headers = dict(headers, **{"Content-Range": "bytes %d-%d/%d" % (start, end, size)})
         count = end - start + 1
@@ -366,7 +369,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 data[len(data) // 2] ^= 0xFF
                 self.wfile.write(bytes(data))
                 return
-            sent = self.connection.sendfile(f, start, min(count, send_count))
+            if min(count, send_count) > 0:
+                self.connection.sendfile(f, start, min(count, send_count))
             if send_count > count:
                 self.wfile.write(b"\0" * (send_count - count))
 
@@ -415,15 +419,21 @@ class Handler(http.server.BaseHTTPRequestHandler):
         repo, commit = self.hub.find(rtype, repo_id, rev, self.user())
         raw = self.body()
         if self.headers.get("Content-Type", "").startswith("application/json"):
-            paths = json.loads(raw or b"{}").get("paths", [])
+            req = json.loads(raw or b"{}")
+            paths, expand = req.get("paths", []), req.get("expand") is True
         else:
-            paths = urllib.parse.parse_qs(raw.decode()).get("paths", [])
+            form = urllib.parse.parse_qs(raw.decode())
+            paths, expand = form.get("paths", []), form.get("expand") == ["true"]
         files = repo["commits"][commit]["files"]
         out = []
         for p in paths:
             p = p.strip("/")
             if p in files:
-                out.append(file_entry(p, files[p]))
+                entry = file_entry(p, files[p])
+                if expand:
+                    entry["lastCommit"] = {"id": commit, "title": repo["commits"][commit]["message"],
+                                           "date": "2026-01-01T00:00:00.000Z"}
+                out.append(entry)
             elif any(f.startswith(p + "/") for f in files):
                 out.append({"type": "directory", "oid": hashlib.sha1(p.encode()).hexdigest(), "size": 0, "path": p})
         return self.send(200, out)

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <thread>
 
 #include "hub/hub-fetch.h"
 #include "tests/hub/hub_test_util.h"
@@ -197,9 +198,10 @@ TEST_F(HubPullTest, TheTokenIsNotSentToAnotherHost) {
   EXPECT_EQ(denied.code, 2) << denied;
   EXPECT_TRUE(contains(denied.err, "hezar login")) << denied;
   hub_->clear();
-  Result r = run_hezar({"pull", "org/private", "--quiet"}, env({"HF_TOKEN=hf_testtoken_write"}));
+  Result r = run_hezar({"--log-level", "trace", "pull", "org/private", "--quiet"}, env({"HF_TOKEN=hf_testtoken_write"}));
   ASSERT_EQ(r.code, 0) << r;
-  EXPECT_FALSE(contains(r.err, "hf_testtoken_write"));
+  EXPECT_TRUE(contains(r.err, "hub: GET")) << r;  // requests are logged at debug level, the token never
+  EXPECT_FALSE(contains(r.out + r.err, "hf_testtoken_write")) << r;
   int hub_requests = 0, cdn_requests = 0;
   for (const auto& req : hub_->log()) {
     if (req["host"] == "127.0.0.2") {
@@ -227,7 +229,7 @@ TEST_F(HubPullTest, OfflineResolvesFromTheCacheWithoutTheNetwork) {
   Result r = run_hezar({"pull", "org/m", "--quiet"}, env({"HF_HUB_OFFLINE=1"}));
   ASSERT_EQ(r.code, 0) << r;
   EXPECT_EQ(r.out, snapshot().string() + "\n");
-  EXPECT_EQ(hub_->log().size(), 1u);  // only our own log request
+  EXPECT_EQ(hub_->log().size(), 1u);  // only the suite's own clear request
   // The Hub unreachable: the cached snapshot is used, with a warning.
   r = run_hezar({"pull", "org/m", "--quiet"}, env({"HF_ENDPOINT=http://127.0.0.1:9"}));
   ASSERT_EQ(r.code, 0) << r;
@@ -276,6 +278,86 @@ TEST_F(HubPullTest, LocalDirModeWritesPlainFilesAndMetadata) {
   hub_->clear();
   ASSERT_EQ(run_hezar({"pull", "org/m", "--quiet", "--local-dir", dir.string()}, env()).code, 0);
   EXPECT_EQ(count_requests("127.0.0.2", "/_cdn/"), 0);  // up to date: nothing downloaded again
+}
+
+}  // namespace
+
+namespace {
+
+// `hezar pull REPO FILE...` is hf_hub_download: HEAD metadata (X-Linked-Etag/Size, relative redirects of a
+// renamed repo followed with the token kept), the blob fetched from the cross-host location without the
+// token, and .no_exist markers for files the repo does not have.
+TEST_F(HubPullTest, SingleFilesUseHeadMetadataAndFollowRenames) {
+  hub_->admin("config", {{"aliases", {{"org/old-name", "org/m"}}}});
+  Result r = run_hezar({"pull", "org/old-name", "model.pt", "config.json"}, env({"HF_TOKEN=hf_testtoken_write"}));
+  ASSERT_EQ(r.code, 0) << r;
+  const fs::path old_snapshot = cache_ / "models--org--old-name" / "snapshots" / commit_;
+  EXPECT_EQ(r.out, (old_snapshot / "model.pt").string() + "\n" + (old_snapshot / "config.json").string() + "\n");
+  EXPECT_EQ(read_text(old_snapshot / "model.pt"), files_["model.pt"]);
+  EXPECT_EQ(read_text(cache_ / "models--org--old-name" / "refs" / "main"), commit_);
+  bool followed = false;
+  for (const auto& req : hub_->log()) {
+    if (req["host"] == "127.0.0.2") EXPECT_FALSE(req["auth"].get<bool>()) << req.dump();
+    else if (req["method"] == "HEAD") EXPECT_TRUE(req["auth"].get<bool>()) << req.dump();
+    followed |= req["method"] == "HEAD" && contains(req["path"], "/org/m/resolve/main/model.pt");
+  }
+  EXPECT_TRUE(followed) << hub_->log().dump();
+
+  r = run_hezar({"pull", "org/m", "nope.txt"}, env());
+  EXPECT_EQ(r.code, 2) << r;
+  EXPECT_TRUE(contains(r.err, "file 'nope.txt' not found")) << r;
+  EXPECT_TRUE(fs::exists(repo_dir() / ".no_exist" / commit_ / "nope.txt"));
+  // A pinned commit that is cached needs no request at all.
+  hub_->clear();
+  r = run_hezar({"pull", "org/old-name", "--revision", commit_, "config.json"}, env({"HF_HUB_OFFLINE=1"}));
+  ASSERT_EQ(r.code, 0) << r;
+  EXPECT_EQ(hub_->log().size(), 1u);  // only the suite's own clear request
+}
+
+}  // namespace
+
+namespace {
+
+// Two processes pulling the same repo at once share the blob locks: both succeed, one copy per blob.
+TEST_F(HubPullTest, ConcurrentPullsShareTheCache) {
+  Result a, b;
+  std::thread other([&] { b = run_hezar({"pull", "org/m", "--quiet"}, env()); });
+  a = run_hezar({"pull", "org/m", "--quiet"}, env());
+  other.join();
+  ASSERT_EQ(a.code, 0) << a;
+  ASSERT_EQ(b.code, 0) << b;
+  EXPECT_EQ(a.out, b.out);
+  expect_snapshot_complete();
+  expect_no_corrupt_blob();
+  int blobs = 0;
+  for (const auto& entry : fs::directory_iterator(repo_dir() / "blobs")) blobs += entry.is_regular_file();
+  EXPECT_EQ(blobs, 5);  // 4 files + .gitattributes
+}
+
+TEST_F(HubPullTest, DisabledSymlinksGiveCopies) {
+  Result r = run_hezar({"pull", "org/m", "--quiet"}, env({"HF_HUB_DISABLE_SYMLINKS=1"}));
+  ASSERT_EQ(r.code, 0) << r;
+  EXPECT_FALSE(fs::is_symlink(snapshot() / "model.pt"));
+  expect_snapshot_complete();
+}
+
+}  // namespace
+
+namespace {
+
+// A tokenizer is loaded by Hub id too (`hezar tokenize ORG/NAME TEXT`).
+TEST_F(HubPullTest, TokenizeAcceptsAHubId) {
+  const std::string tokenizer = R"({"version":"1.0","truncation":null,"padding":null,"added_tokens":[],
+ "normalizer":{"type":"BertNormalizer","clean_text":true,"handle_chinese_chars":true,"strip_accents":null,"lowercase":true},
+ "pre_tokenizer":{"type":"BertPreTokenizer"},"post_processor":null,
+ "decoder":{"type":"WordPiece","prefix":"##","cleanup":true},
+ "model":{"type":"WordPiece","unk_token":"[UNK]","continuing_subword_prefix":"##","max_input_chars_per_word":100,
+          "vocab":{"[UNK]":0,"hello":1,"world":2}}})";
+  hub_->commit("org/tok", {{"tokenizer.json", tokenizer}});
+  Result r = run_hezar({"tokenize", "org/tok", "Hello world", "--json"}, env());
+  ASSERT_EQ(r.code, 0) << r;
+  json out = json::parse(r.out.substr(0, r.out.find('\n')));
+  EXPECT_EQ(out["ids"], json({1, 2})) << r;
 }
 
 }  // namespace

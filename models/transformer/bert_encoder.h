@@ -1,0 +1,80 @@
+// The BERT encoder shared by BERT and RoBERTa (HF BertModel / RobertaModel): embeddings (word + position
+// + token type, LayerNorm, dropout), post-LN transformer layers and an optional tanh pooler, with HF's
+// parameter names (`embeddings.word_embeddings.weight`, `encoder.layer.0.attention.self.query.weight`,
+// `pooler.dense.weight`, ...). RoBERTa differs only in its position ids (padding_idx + 1 + cumulative
+// count of non-pad tokens), selected by `roberta_positions`.
+#pragma once
+
+#include <torch/nn/modules/embedding.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/nn/modules/normalization.h>
+
+#include <string>
+#include <vector>
+
+#include "core/tensor_map.h"
+
+namespace hezar::transformer {
+
+struct BertHParams {
+  int64_t vocab_size = 30522;
+  int64_t hidden_size = 768;
+  int64_t num_hidden_layers = 12;
+  int64_t num_attention_heads = 12;
+  int64_t intermediate_size = 3072;
+  std::string hidden_act = "gelu";
+  double hidden_dropout_prob = 0.1;
+  double attention_probs_dropout_prob = 0.1;
+  int64_t max_position_embeddings = 512;
+  int64_t type_vocab_size = 2;
+  double initializer_range = 0.02;
+  double layer_norm_eps = 1e-12;
+  int64_t pad_token_id = 0;
+  std::string position_embedding_type = "absolute";
+  bool roberta_positions = false;
+  bool add_pooling_layer = true;
+  std::string who = "bert";  // for error messages
+};
+
+struct EncoderOutput {
+  std::vector<at::Tensor> hidden_states;  // [0] embeddings output, [i] output of layer i
+  at::Tensor pooler_output;               // undefined without a pooler
+  const at::Tensor& last_hidden_state() const { return hidden_states.back(); }
+};
+
+class BertLayerImpl : public torch::nn::Module {
+ public:
+  explicit BertLayerImpl(const BertHParams& p);
+  at::Tensor forward(const at::Tensor& x, const at::Tensor& additive_mask);
+
+ private:
+  BertHParams p_;
+  torch::nn::Linear query_{nullptr}, key_{nullptr}, value_{nullptr}, attn_out_{nullptr};
+  torch::nn::Linear intermediate_{nullptr}, output_{nullptr};
+  torch::nn::LayerNorm attn_norm_{nullptr}, out_norm_{nullptr};
+};
+TORCH_MODULE(BertLayer);
+
+class BertEncoderImpl : public torch::nn::Module {
+ public:
+  explicit BertEncoderImpl(const BertHParams& p);
+  // input_ids [B, L]; attention_mask, token_type_ids, position_ids optional (undefined tensors).
+  EncoderOutput forward(const at::Tensor& input_ids, const at::Tensor& attention_mask,
+                        const at::Tensor& token_type_ids, const at::Tensor& position_ids);
+  // Convenience: reads token_ids/input_ids, attention_mask, token_type_ids, position_ids from a batch.
+  EncoderOutput forward(const TensorMap& inputs);
+  const at::Tensor& word_embeddings() const { return word_embeddings_->weight; }
+  const BertHParams& hparams() const { return p_; }
+  // HF's _init_weights over every submodule.
+  void init_weights();
+
+ private:
+  BertHParams p_;
+  torch::nn::Embedding word_embeddings_{nullptr}, position_embeddings_{nullptr}, token_type_embeddings_{nullptr};
+  torch::nn::LayerNorm embeddings_norm_{nullptr};
+  std::vector<BertLayer> layers_;
+  torch::nn::Linear pooler_{nullptr};
+};
+TORCH_MODULE(BertEncoder);
+
+}  // namespace hezar::transformer
