@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "core/file_util.h"
 #include "core/tensor_file.h"
 #include "data/data_loader.h"
 #include "trainer/autocast.h"
@@ -76,6 +77,19 @@ int64_t steps_option(const std::optional<double>& value, int64_t total, int64_t 
   return static_cast<int64_t>(*value);
 }
 
+// checkpoints/<step>/train/distributed.yaml, written by rank 0 of a distributed run: how many processes
+// made the checkpoint. The data order per step depends on it (global batch = batch_size x world size),
+// so a checkpoint resumes only with the same count; a checkpoint without the file is from 1 process.
+const char* kDistributedFile = "train/distributed.yaml";
+
+int checkpoint_world_size(const std::string& dir) {
+  const fs::path path = fs::path(dir) / kDistributedFile;
+  if (!fs::exists(path)) return 1;
+  YAML::Node node = yaml_load_file(path.string());
+  HEZAR_CHECK_INPUT(node["world_size"] && node["world_size"].IsScalar(), path.string(), ": no world_size");
+  return node["world_size"].as<int>();
+}
+
 double current_lr(torch::optim::Optimizer& optimizer) { return optimizer.param_groups().at(0).options().get_lr(); }
 }  // namespace
 
@@ -136,6 +150,12 @@ void Trainer::setup(DataLoader& loader) {
   if (config_.resume_from_checkpoint && *config_.resume_from_checkpoint != "false") {
     const fs::path root = fs::path(config_.output_dir) / config_.checkpoints_dir;
     const std::string dir = checkpoint_resolve(*config_.resume_from_checkpoint, root.string());
+    const int world = dist_ ? dist_->world_size() : 1, saved_world = checkpoint_world_size(dir);
+    HEZAR_CHECK_INPUT(saved_world == world, "checkpoint ", dir, " was made by ", saved_world, " process",
+                      saved_world == 1 ? "" : "es", " (global batch ", config_.batch_size * saved_world,
+                      "), not ", world, "; resume it with ",
+                      saved_world == 1 ? std::string("no --nproc-per-node") : "--nproc-per-node " + std::to_string(saved_world),
+                      " so the data order continues where it stopped");
     checkpoint_load(dir, {model_.get(), &config_, &train_dataset_->config(), optimizer_.get(), scheduler_.get(), &state_});
     const std::string old_logs = state_.logs_dir;
     run = fs::path(old_logs).filename().string();
@@ -287,8 +307,12 @@ std::map<std::string, double> Trainer::end_epoch() {
 void Trainer::save_checkpoint() {
   if (!is_main()) return;  // the other ranks hold the same state
   const std::string root = (fs::path(config_.output_dir) / config_.checkpoints_dir).string();
-  checkpoint_save(root, checkpoint_name(state_.global_step, total_steps_),
-                  {model_.get(), &config_, &train_dataset_->config(), optimizer_.get(), scheduler_.get(), &state_});
+  const std::string name = checkpoint_name(state_.global_step, total_steps_);
+  checkpoint_save(root, name, {model_.get(), &config_, &train_dataset_->config(), optimizer_.get(), scheduler_.get(), &state_});
+  if (dist_)
+    file_write_atomic((fs::path(root) / name / kDistributedFile).string(),
+                      detail::concat("world_size: ", dist_->world_size(), "\nglobal_batch_size: ",
+                                     config_.batch_size * dist_->world_size(), "\n"));
   if (config_.save_total_limit) checkpoint_rotate(root, std::max(1, *config_.save_total_limit), state_.best_checkpoint);
 }
 

@@ -148,6 +148,20 @@ TEST_F(Distributed, ResumedMidEpochEndsBitIdentical) {
   EXPECT_EQ(max_difference(two_, out), 0.0);
 }
 
+TEST_F(Distributed, RefusesToResumeWithAnotherProcessCount) {
+  // The data order of a step depends on the global batch, so the process count is part of a checkpoint.
+  auto result = run_hezar(with(train_args(testing::scratch("other_count").string(), 32),
+                               {"--resume-from", two_ + "/checkpoints/04"}));
+  EXPECT_EQ(result.code, 2) << result;
+  EXPECT_NE(result.err.find("was made by 2 processes (global batch 64), not 1; resume it with --nproc-per-node 2"),
+            std::string::npos) << result;
+  result = run_hezar(with(train_args(testing::scratch("other_count2").string(), 32),
+                          {"--nproc-per-node", "2", "--resume-from", one_ + "/checkpoints/04"}));
+  EXPECT_NE(result.code, 0) << result;
+  EXPECT_NE(result.err.find("was made by 1 process (global batch 32), not 2; resume it with no --nproc-per-node"),
+            std::string::npos) << result;
+}
+
 TEST_F(Distributed, TorchrunEnvironment) {
   const std::string out = testing::scratch("torchrun").string();
   const auto io = testing::scratch("torchrun_io");
