@@ -45,7 +45,7 @@ void add_eval_command(CLI::App& app) {
   static std::vector<std::string> metric_names;
   static int batch_size = 64, workers = 0;
   static bool json = false;
-  cmd->add_option("model", model_dir, "model directory (model_config.yaml + weights)")->required();
+  cmd->add_option("model", model_dir, "model directory (model_config.yaml + weights) or Hub id org/name[@revision]")->required();
   cmd->add_option("--dataset", dataset_arg, "dataset config YAML, training config YAML, or data path")->required();
   cmd->add_option("--split", split, "split to evaluate (default: the dataset's eval_split)");
   cmd->add_option("--metrics", metric_names, "metrics to compute (default: the task's usual ones)")->delimiter(',');

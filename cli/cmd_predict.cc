@@ -46,7 +46,7 @@ void add_predict_command(CLI::App& app) {
   static std::vector<std::string> args;
   static int top_k = 1, batch_size = 32;
   static bool json = false;
-  cmd->add_option("model", model_dir, "model directory (model_config.yaml + weights + preprocessor/)")->required();
+  cmd->add_option("model", model_dir, "model directory (model_config.yaml + weights + preprocessor/) or Hub id org/name[@revision]")->required();
   cmd->add_option("inputs", args, "input files, or - for one per stdin line")->required();
   cmd->add_option("--top-k", top_k, "how many labels to return per input")->capture_default_str();
   cmd->add_option("--batch-size", batch_size, "inputs per forward pass")->capture_default_str();

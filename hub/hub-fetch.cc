@@ -29,7 +29,8 @@ std::string hex_of(const unsigned char* digest, unsigned size) {
   return out;
 }
 
-// Incremental sha256 (LFS etag) or git blob sha1 (regular file etag) of a download.
+// Incremental sha256 (LFS etag) or git blob sha1 (regular file etag) of a download, in the receiving
+// thread (a worker thread was measured slower: the chunk copies cost more than the overlap gains).
 class Hasher {
  public:
   Hasher(const std::string& etag, long long size) : etag_(etag), size_(size) { reset(); }
@@ -124,76 +125,107 @@ void finish(Sink& sink, Hasher& hasher, const BlobSource& source, const std::str
 
 }  // namespace
 
-void fetch_blob(const RepoRef& repo, const std::string& filename, const BlobSource& source,
-                const std::string& incomplete, const std::string& dest) {
-  const std::string where = repo.describe() + " file '" + filename + "'";
-  Hasher hasher(source.etag, source.size);
-  Sink sink{std::fopen(incomplete.c_str(), "ab"), 0, &hasher, incomplete};
-  HEZAR_CHECK(sink.file != nullptr, "cannot write '", incomplete, "': ", std::strerror(errno));
-  std::vector<char> buffer(1 << 20);
-  std::setvbuf(sink.file, buffer.data(), _IOFBF, buffer.size());
-  std::fseek(sink.file, 0, SEEK_END);
-  sink.have = std::ftell(sink.file);
-  if (sink.have > 0) {
-    if (source.size >= 0 && sink.have > source.size) sink.truncate();
-    else hash_existing(sink), spdlog::info("resuming {} at byte {}", filename, sink.have);
-  }
-  for (int failures = 0;;) {
+namespace {
+
+// One blob's download: its temp file, hash and retry state across attempts.
+struct BlobDownload {
+  const RepoRef& repo;
+  const std::string& filename;
+  const BlobSource& source;
+  std::string where;
+  Hasher hasher;
+  Sink sink;
+  int failures = 0;
+
+  // A GET that resumes at what the temp file holds; a 200 to a Range request restarts the file.
+  HttpRequest request() {
     HttpRequest request = hub_request("GET", source.url);
     if (!source.send_token) request.token.clear();
     request.max_redirects = 10;
     request.relative_redirects_only = false;  // on to the CDN, without the token
-    if (sink.have > 0) request.headers.emplace_back("Range", "bytes=" + std::to_string(sink.have) + "-");
-    const long long requested_from = sink.have;
-    request.on_head = [&](const HttpResponse& head) {
-      if (requested_from > 0 && head.status == 200) sink.truncate();  // Range ignored: start over
+    const long long from = sink.have;
+    if (from > 0) request.headers.emplace_back("Range", "bytes=" + std::to_string(from) + "-");
+    request.on_head = [this, from](const HttpResponse& head) {
+      if (from > 0 && head.status == 200) sink.truncate();  // Range ignored: start over
     };
-    request.on_body = [&](const char* data, size_t n) {
+    request.on_body = [this](const char* data, size_t n) {
       if (source.size >= 0 && sink.have + static_cast<long long>(n) > source.size)
         throw RuntimeFailure("size mismatch: the server sent more than the " + std::to_string(source.size) +
                              " bytes the Hub announced for " + where + "; nothing was cached; retry");
-      HEZAR_CHECK(std::fwrite(data, 1, n, sink.file) == n, "cannot write '", incomplete, "': ", std::strerror(errno));
+      HEZAR_CHECK(std::fwrite(data, 1, n, sink.file) == n, "cannot write '", sink.path, "': ", std::strerror(errno));
       hasher.update(data, n);
       sink.have += static_cast<long long>(n);
-      if (n > 0) failures = 0;
+      if (n > 0) failures = 0;  // progress: the resume budget starts again
       return true;
     };
-    HttpResponse response;
-    try {
-      response = http_send(request);
-    } catch (const NetworkError& e) {
-      std::fflush(sink.file);
-      if (++failures > 5) {
-        std::fclose(sink.file);
-        throw RuntimeFailure(std::string(e.what()) + " (downloading " + where + ", " + std::to_string(sink.have) +
-                             " bytes kept in the cache's .incomplete file; rerun to resume)");
-      }
-      spdlog::warn("hub: {}; resuming {} at byte {} in 1s", e.what(), filename, sink.have);
-      std::this_thread::sleep_for(std::chrono::seconds(1));
-      continue;
-    } catch (...) {
+    return request;
+  }
+
+  // Sleeps before the next attempt, or throws once 5 consecutive attempts failed (keeping the temp file).
+  void network_failure(const NetworkError& e) {
+    std::fflush(sink.file);
+    if (++failures > 5) {
       std::fclose(sink.file);
-      std::remove(incomplete.c_str());
-      throw;
+      sink.file = nullptr;
+      throw RuntimeFailure(std::string(e.what()) + " (downloading " + where + ", " + std::to_string(sink.have) +
+                           " bytes kept in the cache's .incomplete file; rerun to resume)");
     }
+    spdlog::warn("hub: {}; resuming {} at byte {} in 1s", e.what(), filename, sink.have);
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+
+  // True when the response completed the file; false to try again; throws for errors.
+  bool handle(const HttpResponse& response) {
     if (response.status == 416 && failures++ < 5) {
       sink.truncate();
-      continue;
+      return false;
     }
     if (retryable_status(response.status) && failures++ < 5) {
       const double wait = retry_wait_seconds(response, failures - 1);
       spdlog::warn("hub: GET {} answered HTTP {}; retrying in {:.0f}s", filename, response.status, wait);
       std::this_thread::sleep_for(std::chrono::duration<double>(wait));
-      continue;
+      return false;
     }
-    if (response.status >= 300) {
+    if (response.status >= 300) {  // the temp file is kept: a later run resumes it
       std::fclose(sink.file);
+      sink.file = nullptr;
       raise_for_status(response, repo, filename);
       throw RuntimeFailure("unexpected HTTP " + std::to_string(response.status) + " downloading " + where);
     }
-    break;
+    return true;
   }
-  finish(sink, hasher, source, dest, where);
+};
+
+}  // namespace
+
+void fetch_blob(const RepoRef& repo, const std::string& filename, const BlobSource& source,
+                const std::string& incomplete, const std::string& dest) {
+  BlobDownload d{repo, filename, source, repo.describe() + " file '" + filename + "'", Hasher(source.etag, source.size),
+                 Sink{std::fopen(incomplete.c_str(), "ab"), 0, nullptr, incomplete}};
+  d.sink.hasher = &d.hasher;
+  HEZAR_CHECK(d.sink.file != nullptr, "cannot write '", incomplete, "': ", std::strerror(errno));
+  std::setvbuf(d.sink.file, nullptr, _IONBF, 0);  // curl hands over up to 512 KiB at a time: write it as is
+  std::fseek(d.sink.file, 0, SEEK_END);
+  d.sink.have = std::ftell(d.sink.file);
+  if (d.sink.have > 0 && source.size >= 0 && d.sink.have > source.size) d.sink.truncate();
+  if (d.sink.have > 0) {
+    hash_existing(d.sink);
+    spdlog::info("resuming {} at byte {}", filename, d.sink.have);
+  }
+  for (bool done = false; !done;) {
+    try {
+      done = d.handle(http_send(d.request()));
+    } catch (const NetworkError& e) {
+      d.network_failure(e);
+    } catch (const RuntimeFailure&) {
+      if (d.sink.file) {  // thrown while writing (too many bytes, disk error): the temp file is not trusted
+        std::fclose(d.sink.file);
+        std::remove(incomplete.c_str());
+      }
+      throw;
+    }
+  }
+  finish(d.sink, d.hasher, source, dest, d.where);
 }
 
 std::string sha256_hex(const std::string& bytes) {
