@@ -12,6 +12,7 @@ void add_predict_command(CLI::App& app);
 void add_list_command(CLI::App& app);
 void add_config_command(CLI::App& app);
 void add_tokenize_command(CLI::App& app);
+void add_tokenizer_commands(CLI::App& app);  // tokenizer train
 void add_hub_commands(CLI::App& app);  // pull, push, login, logout, whoami
 
 }  // namespace hezar::cli

@@ -50,10 +50,7 @@ std::pair<size_t, size_t> DataLoader::shard_range(size_t batch_index) const {
 TensorMap DataLoader::make_batch(size_t batch_index) const {
   const auto [begin, end] = shard_range(batch_index);
   if (begin == end) return {};  // a short last global batch left this rank nothing
-  std::vector<TensorMap> examples;
-  examples.reserve(end - begin);
-  for (size_t i = begin; i < end; ++i) examples.push_back(dataset_.get(order_[i]));
-  return dataset_.collate(examples);
+  return dataset_.get_batch(std::vector<size_t>(order_.begin() + begin, order_.begin() + end));
 }
 
 void DataLoader::start_epoch(int64_t epoch, size_t start_batch) {

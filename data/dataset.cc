@@ -20,6 +20,13 @@ TensorMap Dataset::collate(const std::vector<TensorMap>& examples) const {
   return batch;
 }
 
+TensorMap Dataset::get_batch(const std::vector<size_t>& indices) const {
+  std::vector<TensorMap> examples;
+  examples.reserve(indices.size());
+  for (size_t i : indices) examples.push_back(get(i));
+  return collate(examples);
+}
+
 std::shared_ptr<Dataset> dataset_build(const Config& config, const std::string& split,
                                        const PreprocessorSet& preprocessors) {
   return DatasetRegistry::instance().build("dataset", config.name(), &config, {}, split, preprocessors);

@@ -23,6 +23,9 @@ class Dataset {
   virtual TensorMap get(size_t index) const = 0;
   // Batches examples; the default stacks every key (all examples must have the same shapes).
   virtual TensorMap collate(const std::vector<TensorMap>& examples) const;
+  // The batch of the examples at `indices` = collate(get(i)...). Datasets override it when a whole
+  // batch is cheaper to prepare at once (e.g. one image-processing pass instead of one per image).
+  virtual TensorMap get_batch(const std::vector<size_t>& indices) const;
   // Class names by id for classification data ({} otherwise).
   virtual std::map<int, std::string> id2label() const { return {}; }
 };

@@ -39,11 +39,15 @@ void ImageProcessor::save(const std::string& dir) const {
 
 at::Tensor ImageProcessor::process(const at::Tensor& hwc_uint8) const { return image_apply(hwc_uint8, ops_); }
 
+at::Tensor ImageProcessor::process_batch(const std::vector<at::Tensor>& hwc_uint8_images) const {
+  return image_apply_batch(hwc_uint8_images, ops_);
+}
+
 TensorMap ImageProcessor::process_files(const std::vector<std::string>& paths) const {
   std::vector<at::Tensor> images;
   images.reserve(paths.size());
   for (const auto& path : paths) images.push_back(image_load(path));
-  return {{"pixel_values", image_apply_batch(images, ops_)}};
+  return {{"pixel_values", process_batch(images)}};
 }
 
 }  // namespace hezar

@@ -44,6 +44,8 @@ class ImageProcessor : public Preprocessor {
 
   // One decoded uint8 [H, W, C] image -> float32 [C', H', W'].
   at::Tensor process(const at::Tensor& hwc_uint8) const;
+  // Decoded images -> float32 [N, C', H', W'] in one pass (images of one shape are processed together).
+  at::Tensor process_batch(const std::vector<at::Tensor>& hwc_uint8_images) const;
   // Image files -> {"pixel_values": [N, C', H', W']}.
   TensorMap process_files(const std::vector<std::string>& paths) const;
 

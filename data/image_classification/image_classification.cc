@@ -142,12 +142,26 @@ void ImageClassificationDataset::assign_labels(const std::vector<std::string>& n
   }
 }
 
-TensorMap ImageClassificationDataset::get(size_t index) const {
+at::Tensor ImageClassificationDataset::image(size_t index) const {
   HEZAR_CHECK(index < labels_.size(), "dataset index ", index, " out of range ", labels_.size());
-  at::Tensor image = idx_images_.defined() ? idx_images_[static_cast<int64_t>(index)]
-                                           : image_load(image_paths_[index]);
-  return {{"pixel_values", processor_->process(image)},
+  return idx_images_.defined() ? idx_images_[static_cast<int64_t>(index)] : image_load(image_paths_[index]);
+}
+
+TensorMap ImageClassificationDataset::get(size_t index) const {
+  return {{"pixel_values", processor_->process(image(index))},
           {"labels", at::scalar_tensor(labels_[index], at::kLong)}};
+}
+
+TensorMap ImageClassificationDataset::get_batch(const std::vector<size_t>& indices) const {
+  std::vector<at::Tensor> images;
+  std::vector<int64_t> labels;
+  images.reserve(indices.size());
+  labels.reserve(indices.size());
+  for (size_t i : indices) {
+    images.push_back(image(i));
+    labels.push_back(labels_[i]);
+  }
+  return {{"pixel_values", processor_->process_batch(images)}, {"labels", at::tensor(labels, at::kLong)}};
 }
 
 }  // namespace hezar

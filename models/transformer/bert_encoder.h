@@ -45,10 +45,18 @@ struct EncoderOutput {
 class BertLayerImpl : public torch::nn::Module {
  public:
   explicit BertLayerImpl(const BertHParams& p);
-  at::Tensor forward(const at::Tensor& x, const at::Tensor& additive_mask);
+  // `padding_mask` [B, L] bool (true = padding) or undefined; `additive_mask` its [B, 1, 1, L] additive form.
+  at::Tensor forward(const at::Tensor& x, const at::Tensor& additive_mask, const at::Tensor& padding_mask);
 
  private:
+  // Inference (no autograd, eval, gelu/relu): ATen's fused encoder layer (one QKV GEMM, fused bias and
+  // head split, masked softmax), the kernel behind nn.TransformerEncoderLayer's fast path.
+  bool can_use_fused() const;
+  at::Tensor forward_fused(const at::Tensor& x, const at::Tensor& padding_mask);
+
   BertHParams p_;
+  at::Tensor qkv_weight_, qkv_bias_;  // cache of cat(query, key, value), rebuilt when any of them changes
+  std::vector<std::pair<const void*, uint32_t>> qkv_source_;
   torch::nn::Linear query_{nullptr}, key_{nullptr}, value_{nullptr}, attn_out_{nullptr};
   torch::nn::Linear intermediate_{nullptr}, output_{nullptr};
   torch::nn::LayerNorm attn_norm_{nullptr}, out_norm_{nullptr};

@@ -126,7 +126,7 @@ std::shared_ptr<Model> hf_model_load(const std::string& dir, const std::vector<s
   HEZAR_CHECK_INPUT(report.missing.empty() && report.mismatched.empty(), weights, " does not fit model '",
                     model->config().name(), "' as configured in ", config_path, ": ", report.summary());
   if (!absent.empty())
-    spdlog::info("{}: {} keys not in the Hugging Face class stay initialised ({}...)", weights, absent.size(),
+    spdlog::debug("{}: {} keys not in the Hugging Face class stay initialised ({}...)", weights, absent.size(),
                  absent.front());
   if (!report.unexpected.empty()) spdlog::warn("{}: ignored {}", weights, report.summary());
   attach_tokenizer(*model, dir, j["model_type"].get<std::string>());

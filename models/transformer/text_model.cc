@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "models/classification.h"
+#include "preprocessors/text_normalizer.h"
 #include "preprocessors/text_tokenizer.h"
 
 namespace hezar {
@@ -76,8 +77,11 @@ const TextTokenizer& TextModel::tokenizer() const {
   return *preprocessors().get<TextTokenizer>("tokenizer", config().name());
 }
 
-TensorMap TextModel::preprocess(const std::vector<std::string>& inputs) const {
+TensorMap TextModel::preprocess(const std::vector<std::string>& raw_inputs) const {
   const TextTokenizer& tok = tokenizer();
+  // Hezar applies the optional text_normalizer before tokenizing; offsets then refer to the normalized text.
+  const auto normalizer = preprocessors().find<TextNormalizer>();
+  const std::vector<std::string> inputs = normalizer ? (*normalizer)(raw_inputs) : raw_inputs;
   if (spec_.kind == TextTask::kMaskFilling) {
     const auto* cfg = dynamic_cast<const TokenizerConfigBase*>(&tok.config());
     const std::string mask = cfg && cfg->mask_token ? *cfg->mask_token : "[MASK]";

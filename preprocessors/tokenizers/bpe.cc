@@ -15,6 +15,53 @@ namespace hezar::tok {
 
 namespace {
 
+// (left id, right id) -> (rank, merged id): open addressing, power-of-two table, multiplicative hash.
+// Merge lookups dominate BPE encoding; std::unordered_map's modulo and node chasing cost ~3x more.
+class PairMap {
+ public:
+  using Value = std::pair<uint32_t, uint32_t>;
+  void reserve(size_t n) {
+    size_t cap = 16;
+    while (cap < n * 2) cap <<= 1;
+    keys_.assign(cap, kEmpty);
+    vals_.assign(cap, {0, 0});
+    mask_ = cap - 1;
+  }
+  // Keeps the first value of a key (as std::unordered_map::emplace did).
+  void emplace(uint64_t key, Value v) {
+    if (keys_.empty() || (size_ + 1) * 2 > keys_.size()) grow();
+    size_t i = slot(key);
+    if (keys_[i] == key) return;
+    keys_[i] = key;
+    vals_[i] = v;
+    ++size_;
+  }
+  const Value* find(uint64_t key) const {
+    if (keys_.empty()) return nullptr;
+    size_t i = slot(key);
+    return keys_[i] == key ? &vals_[i] : nullptr;
+  }
+
+ private:
+  static constexpr uint64_t kEmpty = ~0ull;  // ids are < 2^32 - 1, so never a real key
+  size_t slot(uint64_t key) const {
+    size_t i = static_cast<size_t>((key * 0x9E3779B97F4A7C15ull) >> 20) & mask_;
+    while (keys_[i] != kEmpty && keys_[i] != key) i = (i + 1) & mask_;
+    return i;
+  }
+  void grow() {
+    std::vector<uint64_t> k = std::move(keys_);
+    std::vector<Value> v = std::move(vals_);
+    reserve(std::max<size_t>(16, k.size()));
+    size_ = 0;
+    for (size_t i = 0; i < k.size(); ++i)
+      if (k[i] != kEmpty) emplace(k[i], v[i]);
+  }
+  std::vector<uint64_t> keys_;
+  std::vector<Value> vals_;
+  size_t mask_ = 0, size_ = 0;
+};
+
 struct Symbol {
   uint32_t id;
   uint32_t start, end;  // chars
@@ -43,6 +90,7 @@ class Bpe : public VocabModel {
       if (p > 0) json_fail(path + ".dropout", "BPE dropout > 0 not supported");
     }
     load_merges(json_array(j, "merges", path), path + ".merges");
+    build_char_table();
   }
 
   void tokenize(const std::u32string& text, std::vector<Token>& out) const override {
@@ -86,7 +134,7 @@ class Bpe : public VocabModel {
   }
 
   void load_merges(const Json& arr, const std::string& path) {
-    merges_.reserve(arr.size() * 2);
+    merges_.reserve(arr.size());
     for (size_t i = 0; i < arr.size(); ++i) {
       std::string p = path + "[" + std::to_string(i) + "]";
       std::string a, b;
@@ -123,6 +171,11 @@ class Bpe : public VocabModel {
       syms.push_back({id, a, b, idx - 1, idx + 1});
     };
     for (size_t i = 0; i < w.size(); ++i) {
+      if (w[i] < bmp_ids_.size() && bmp_ids_[w[i]] != kNoId) {  // fast path, see bmp_ids_
+        if (have_unk) { add(unk.id, unk.start, unk.end); have_unk = false; }
+        add(bmp_ids_[w[i]], static_cast<uint32_t>(i), static_cast<uint32_t>(i + 1));
+        continue;
+      }
       s.clear();
       if (i > 0) s = prefix_;
       utf8_append(s, w[i]);
@@ -174,45 +227,65 @@ class Bpe : public VocabModel {
       uint32_t new_id;
       bool operator>(const Item& o) const { return rank != o.rank ? rank > o.rank : pos > o.pos; }
     };
-    std::priority_queue<Item, std::vector<Item>, std::greater<Item>> q;
+    // A min-heap on (rank, pos) in a per-thread buffer: an allocation per word showed up in profiles.
+    thread_local std::vector<Item> heap;
+    heap.clear();
+    auto push = [](const Item& it) { heap.push_back(it); std::push_heap(heap.begin(), heap.end(), std::greater<Item>()); };
     for (size_t i = 0; i + 1 < syms.size(); ++i) {
-      auto it = merges_.find(pair_key(syms[i].id, syms[i + 1].id));
-      if (it != merges_.end()) q.push({it->second.first, static_cast<int>(i), it->second.second});
+      if (auto* it = merges_.find(pair_key(syms[i].id, syms[i + 1].id)))
+        push({it->first, static_cast<int>(i), it->second});
     }
     std::vector<bool> removed(syms.size(), false);
-    while (!q.empty()) {
-      Item top = q.top();
-      q.pop();
+    while (!heap.empty()) {
+      std::pop_heap(heap.begin(), heap.end(), std::greater<Item>());
+      Item top = heap.back();
+      heap.pop_back();
       Symbol& cur = syms[static_cast<size_t>(top.pos)];
       if (removed[static_cast<size_t>(top.pos)] || cur.next == -1) continue;
       Symbol right = syms[static_cast<size_t>(cur.next)];
-      auto it = merges_.find(pair_key(cur.id, right.id));
-      if (it == merges_.end() || it->second.second != top.new_id) continue;
+      auto* it = merges_.find(pair_key(cur.id, right.id));
+      if (it == nullptr || it->second != top.new_id) continue;
       removed[static_cast<size_t>(cur.next)] = true;
       cur.id = top.new_id;
       cur.end = right.end;
       cur.next = right.next;
       if (right.next >= 0) syms[static_cast<size_t>(right.next)].prev = top.pos;
       if (cur.prev >= 0) {
-        auto p = merges_.find(pair_key(syms[static_cast<size_t>(cur.prev)].id, cur.id));
-        if (p != merges_.end()) q.push({p->second.first, cur.prev, p->second.second});
+        if (auto* p = merges_.find(pair_key(syms[static_cast<size_t>(cur.prev)].id, cur.id)))
+          push({p->first, cur.prev, p->second});
       }
       if (cur.next >= 0) {
-        auto n = merges_.find(pair_key(cur.id, syms[static_cast<size_t>(cur.next)].id));
-        if (n != merges_.end()) q.push({n->second.first, top.pos, n->second.second});
+        if (auto* n = merges_.find(pair_key(cur.id, syms[static_cast<size_t>(cur.next)].id)))
+          push({n->first, top.pos, n->second});
       }
     }
-    std::vector<Symbol> kept;
-    kept.reserve(syms.size());
+    size_t k = 0;
     for (size_t i = 0; i < syms.size(); ++i)
-      if (!removed[i]) kept.push_back(syms[i]);
-    syms = std::move(kept);
+      if (!removed[i]) syms[k++] = syms[i];
+    syms.resize(k);
   }
+
+  // Ids of single-char tokens for chars in the BMP when there is no continuing-subword prefix or
+  // end-of-word suffix (then a char's token never depends on its position): one array read instead
+  // of building a string and hashing it, per char.
+  void build_char_table() {
+    if (!prefix_.empty() || !suffix_.empty()) return;
+    bmp_ids_.assign(0x10000, kNoId);
+    std::string s;
+    for (char32_t c = 0; c < 0x10000; ++c) {
+      if (c >= 0xD800 && c <= 0xDFFF) continue;
+      s.clear();
+      utf8_append(s, c);
+      if (const uint32_t* id = vocab_.find(s)) bmp_ids_[c] = *id;
+    }
+  }
+  static constexpr uint32_t kNoId = ~0u;
+  std::vector<uint32_t> bmp_ids_;
 
   std::optional<std::string> unk_;
   std::string prefix_, suffix_;
   bool fuse_unk_ = false, byte_fallback_ = false, ignore_merges_ = false;
-  std::unordered_map<uint64_t, std::pair<uint32_t, uint32_t>> merges_;
+  PairMap merges_;
   mutable std::array<Shard, kShards> shards_;
 };
 

@@ -22,16 +22,14 @@ Encoding Tokenizer::encode_sequence(std::string_view text, uint32_t type_id) con
   PreTokenizedString p = m.added.extract_and_normalize(m.normalizer.get(), chars);
   if (m.pre_tokenizer) m.pre_tokenizer->pre_tokenize(p);
   Encoding e;
-  std::vector<Token> toks;
+  size_t total = 0;
+  for (Split& s : p.splits) {
+    if (!s.has_tokens) m.model->tokenize(s.normalized.get(), s.tokens);
+    total += s.tokens.size();
+  }
+  e.reserve(total);  // once: reserving per split made long texts quadratic
   for (size_t idx = 0; idx < p.splits.size(); ++idx) {
     Split& s = p.splits[idx];
-    if (!s.has_tokens) {
-      toks.clear();
-      m.model->tokenize(s.normalized.get(), toks);
-      s.tokens = std::move(toks);
-      toks = {};
-    }
-    e.reserve(e.size() + s.tokens.size());
     for (Token& t : s.tokens) {
       Span o = s.normalized.convert(t.start, t.end);
       e.push(t.id, type_id, std::move(t.value), static_cast<int64_t>(idx), {o.start, o.end}, 0);

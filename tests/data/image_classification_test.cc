@@ -432,3 +432,32 @@ TEST(ImageClassificationErrorsTest, UnknownFormatIsBadInput) {
 
 }  // namespace
 }  // namespace hezar
+
+namespace hezar {
+namespace {
+
+// The loader builds batches with get_batch (one processing pass); it must equal collating get(i).
+TEST(ImageClassificationBatch, GetBatchEqualsCollatedExamples) {
+  if (!std::filesystem::exists("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz"))
+    GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  ImageProcessorConfig processor;
+  processor.gray_scale = true;
+  processor.rescale = 1.0 / 255;
+  processor.mean = std::vector<double>{0.286};
+  processor.std = std::vector<double>{0.353};
+  PreprocessorSet preprocessors;
+  preprocessors.add(preprocessor_build(processor));
+  ImageClassificationDatasetConfig config;
+  config.path = "/usr/share/datasets/fashion-mnist";
+  config.max_size = 50;
+  auto dataset = dataset_build(config, "test", preprocessors);
+  const std::vector<size_t> indices = {3, 17, 0, 42, 9};
+  std::vector<TensorMap> examples;
+  for (size_t i : indices) examples.push_back(dataset->get(i));
+  TensorMap expected = dataset->collate(examples), batch = dataset->get_batch(indices);
+  EXPECT_TRUE(at::equal(batch.at("pixel_values"), expected.at("pixel_values")));
+  EXPECT_TRUE(at::equal(batch.at("labels"), expected.at("labels")));
+}
+
+}  // namespace
+}  // namespace hezar

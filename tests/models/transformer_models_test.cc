@@ -217,6 +217,30 @@ TEST(TransformerModes, EvalIsDeterministicAndTrainAppliesDropout) {
   EXPECT_TRUE(std::isfinite(loss.item<double>()));
 }
 
+TEST(TransformerModes, FusedInferenceLayerMatchesTheAutogradPath) {
+  // Under inference (no grad, eval) BERT layers use ATen's fused encoder layer; with grad on they run the
+  // op-by-op path. Both must agree, padded batch included.
+  auto model = model_load(hf_folder("bert-seqcls", "model.safetensors"));
+  nlohmann::json ref = load_json(hf_model_fixture("bert-seqcls") + "/reference.json");
+  auto rows = [&](const char* key) {
+    std::vector<int64_t> flat;
+    for (const auto& row : ref["inputs"][key])
+      for (const auto& v : row) flat.push_back(v.get<int64_t>());
+    return at::tensor(flat, at::kLong).reshape({2, -1});
+  };
+  TensorMap inputs = {{"token_ids", rows("input_ids")}, {"attention_mask", rows("attention_mask")},
+                      {"token_type_ids", rows("token_type_ids")}};
+  model->eval();
+  at::Tensor slow = model->forward(inputs).at("logits");
+  ASSERT_TRUE(slow.requires_grad());
+  at::Tensor fast;
+  {
+    c10::InferenceMode guard;
+    fast = model->forward(inputs).at("logits");
+  }
+  EXPECT_TRUE(at::allclose(slow.detach(), fast, 1e-5, 1e-5)) << (slow.detach() - fast).abs().max();
+}
+
 TEST(TransformerModes, RegistryListsTheTwelveModels) {
   for (const char* name : {"bert", "roberta", "distilbert", "bert_text_classification", "bert_sequence_labeling",
                            "bert_mask_filling", "roberta_text_classification", "roberta_sequence_labeling",

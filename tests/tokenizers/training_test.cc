@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "preprocessors/tokenizer_training.h"
 #include "preprocessors/tokenizers/tokenizer.h"
 #include "preprocessors/tokenizers/trainers.h"
 #include "tests/tokenizers/material.h"
@@ -22,6 +23,11 @@ namespace fs = std::filesystem;
 
 namespace hezar::tok {
 namespace {
+
+using hezar::BpeTokenizerConfig;
+using hezar::PreprocessorSet;
+using hezar::TextTokenizer;
+using hezar::train_text_tokenizer;
 
 using nlohmann::json;
 using namespace hezar::test;
@@ -230,6 +236,34 @@ TEST(Training, HfTrainedTokenizersEncodeHeldOutPersianIdentically) {
   wp["model"]["vocab"]["[UNK]"] = wp["model"]["vocab"].size();
   write_file(dir + "/wp.hf.json", wp.dump());
   expect_same_encodings(dir + "/wp.hf.json", texts, dir, "wordpiece-fa");
+}
+
+// `hezar tokenizer train` path: Hezar's bpe_tokenizer config (7 special tokens, the 256-char byte
+// alphabet, min_frequency 2) must learn HF's merges, cut where counts drop below 2.
+TEST(Training, HezarBpeTokenizerConfigLearnsHfMerges) {
+  REQUIRE_MATERIAL();
+  std::string dir = scratch_dir("train_hezar");
+  Corpus c = make_corpus("fa", {"fa_IR"}, dir);
+  auto hf_merges = merges_of(hf_train(kBpeTemplate, c, dir, "fa")["model"]);
+  BpeTokenizerConfig cfg;
+  auto t = train_text_tokenizer(cfg, {c.path});
+  json m = our_model(t->backend());
+  auto ours = merges_of(m);
+  EXPECT_GT(ours.size(), 1000u);
+  EXPECT_LT(ours.size(), hf_merges.size());
+  EXPECT_EQ(ours, decltype(ours)(hf_merges.begin(), hf_merges.begin() + ours.size()));
+  EXPECT_EQ(m["vocab"].size(), 7 + 256 + ours.size());
+  EXPECT_EQ(m["vocab"]["<s>"], 0);
+  EXPECT_EQ(m["vocab"]["<mask>"], 6);
+  EXPECT_EQ(t->config().name(), std::string("bpe_tokenizer"));
+  EXPECT_EQ(*static_cast<const BpeTokenizerConfig&>(t->config()).vocab_size, static_cast<int>(m["vocab"].size()));
+  // The trained tokenizer round-trips through preprocessor/ and encodes the held-out lines the same.
+  PreprocessorSet set;
+  set.add(t);
+  preprocessors_save(set, dir + "/preprocessor");
+  auto back = preprocessors_load(dir + "/preprocessor").find<TextTokenizer>();
+  ASSERT_NE(back, nullptr);
+  for (const auto& l : c.heldout) EXPECT_EQ(back->backend().encode(l).ids, t->backend().encode(l).ids);
 }
 
 TEST(Training, InvalidUtf8InACorpusIsAClearError) {
