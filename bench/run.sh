@@ -18,8 +18,10 @@
 # script waits (BENCH_QUIET_WAIT_S in total) for idle CPUs, and a run is killed after
 # BENCH_RUN_TIMEOUT_S, so the whole run stays near 5 minutes even on a loaded machine.
 #
-# Knobs (environment): BENCH_THREADS (default nproc; exported as OMP_NUM_THREADS to both sides),
-# BENCH_EXTRA_THREADS (extra training row at this thread count, default 1, empty to skip),
+# Knobs (environment): BENCH_THREADS (default: libtorch's own default, which both hezar and the peer use
+# when not told otherwise -- one per physical core, 1 on this project's 2-vCPU VMs; exported as
+# OMP_NUM_THREADS to both sides), BENCH_EXTRA_THREADS (extra training row at this thread count, default
+# nproc, empty to skip),
 # BENCH_TRAIN_N (60000 = full train split), BENCH_TRAIN_REPS (3 clean runs a side), BENCH_PREDICT_REPS (5),
 # BENCH_TRAIN_BUDGET_S (100: no new training attempt after this many seconds from the start),
 # BENCH_EXTRA_BUDGET_S (40, the same counted from the extra row's start; skipped after 200 s), BENCH_RUN_TIMEOUT_S (45), BENCH_QUIET_WAIT_S (30),
@@ -31,8 +33,8 @@ PY=/usr/bin/python3
 CONFIG=configs/image_classification/sample_net_fashion_mnist.yaml
 DATA=/usr/share/datasets/fashion-mnist
 RESULTS=${BENCH_RESULTS:-bench/RESULTS.md}
-THREADS=${BENCH_THREADS:-$(nproc)}
-EXTRA_THREADS=${BENCH_EXTRA_THREADS-1}
+THREADS=${BENCH_THREADS:-$(env -u OMP_NUM_THREADS $PY -c 'import torch; print(torch.get_num_threads())' 2>/dev/null || nproc)}
+EXTRA_THREADS=${BENCH_EXTRA_THREADS-$(nproc)}
 TRAIN_N=${BENCH_TRAIN_N:-60000}
 TRAIN_REPS=${BENCH_TRAIN_REPS:-3}
 PREDICT_REPS=${BENCH_PREDICT_REPS:-5}

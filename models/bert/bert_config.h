@@ -54,24 +54,7 @@ struct BertFields {
   }
 
   transformer::BertHParams hparams(const std::string& who, bool pooler) const {
-    transformer::BertHParams p;
-    p.vocab_size = vocab_size;
-    p.hidden_size = hidden_size;
-    p.num_hidden_layers = num_hidden_layers;
-    p.num_attention_heads = num_attention_heads;
-    p.intermediate_size = intermediate_size;
-    p.hidden_act = hidden_act;
-    p.hidden_dropout_prob = hidden_dropout_prob;
-    p.attention_probs_dropout_prob = attention_probs_dropout_prob;
-    p.max_position_embeddings = max_position_embeddings;
-    p.type_vocab_size = type_vocab_size;
-    p.initializer_range = initializer_range;
-    p.layer_norm_eps = layer_norm_eps;
-    p.pad_token_id = pad_token_id;
-    p.position_embedding_type = position_embedding_type;
-    p.add_pooling_layer = pooler;
-    p.who = who;
-    return p;
+    return transformer::bert_hparams_from(*this, who, pooler);
   }
 };
 

@@ -36,6 +36,29 @@ struct BertHParams {
   std::string who = "bert";  // for error messages
 };
 
+// The hyper-parameters of any config whose fields carry HF BertConfig's names (bert, roberta).
+template <class Fields>
+BertHParams bert_hparams_from(const Fields& f, const std::string& who, bool pooler) {
+  BertHParams p;
+  p.vocab_size = f.vocab_size;
+  p.hidden_size = f.hidden_size;
+  p.num_hidden_layers = f.num_hidden_layers;
+  p.num_attention_heads = f.num_attention_heads;
+  p.intermediate_size = f.intermediate_size;
+  p.hidden_act = f.hidden_act;
+  p.hidden_dropout_prob = f.hidden_dropout_prob;
+  p.attention_probs_dropout_prob = f.attention_probs_dropout_prob;
+  p.max_position_embeddings = f.max_position_embeddings;
+  p.type_vocab_size = f.type_vocab_size;
+  p.initializer_range = f.initializer_range;
+  p.layer_norm_eps = f.layer_norm_eps;
+  p.pad_token_id = f.pad_token_id;
+  p.position_embedding_type = f.position_embedding_type;
+  p.add_pooling_layer = pooler;
+  p.who = who;
+  return p;
+}
+
 struct EncoderOutput {
   std::vector<at::Tensor> hidden_states;  // [0] embeddings output, [i] output of layer i
   at::Tensor pooler_output;               // undefined without a pooler
