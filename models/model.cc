@@ -148,6 +148,36 @@ void model_register_layout(const std::string& marker_file, ModelLayoutLoader loa
   layout_loaders().emplace_back(marker_file, std::move(loader));
 }
 
+LoadReport model_init_weights_from(Model& model, const std::string& dir) {
+  const std::string weights = model_weights_path(dir);
+  HEZAR_CHECK_INPUT(!weights.empty(), "trainer.init_weights_from: no model weights in '", dir, "'");
+  LoadReport report = model.load_state_dict(tensor_file_load(weights));
+  spdlog::info("initialised weights from {}", weights);
+  if (!report.missing.empty()) spdlog::info("init_weights_from: newly initialised: {}", join(report.missing, ", "));
+  if (!report.unexpected.empty() || !report.mismatched.empty())
+    spdlog::warn("init_weights_from {}: {}", weights, report.summary());
+  return report;
+}
+
+void model_load_weights_strict(Model& model, const std::string& dir, const std::string& config_path,
+                               const std::function<bool(const std::string&)>& may_miss) {
+  const std::string weights = model_weights_path(dir);
+  HEZAR_CHECK_INPUT(!weights.empty(), "no weights in '", dir,
+                    "': expected model.safetensors, model.safetensors.index.json, model.pt or pytorch_model.bin");
+  LoadReport report = model.load_state_dict(tensor_file_load(weights), weights_are_mapped(weights));
+  if (may_miss) {
+    std::vector<std::string> missing;
+    for (const auto& key : report.missing)
+      if (!may_miss(key)) missing.push_back(key);
+    if (missing.size() < report.missing.size())
+      spdlog::debug("{}: {} keys not in the file stay initialised", weights, report.missing.size() - missing.size());
+    report.missing = missing;
+  }
+  HEZAR_CHECK_INPUT(report.missing.empty() && report.mismatched.empty(), weights, " does not fit model '",
+                    model.config().name(), "' as configured in ", config_path, ": ", report.summary());
+  if (!report.unexpected.empty()) spdlog::warn("{}: ignored {}", weights, report.summary());
+}
+
 std::shared_ptr<Model> model_load(const std::string& dir, const std::vector<std::string>& overrides) {
   HEZAR_CHECK_INPUT(fs::is_directory(dir), "model directory '", dir, "' does not exist");
   const std::string config_path = dir + "/model_config.yaml";
@@ -158,14 +188,7 @@ std::shared_ptr<Model> model_load(const std::string& dir, const std::vector<std:
                     "' is not a hezar model directory: model_config.yaml is missing");
   std::unique_ptr<Config> config = config_load(config_path, "model");
   std::shared_ptr<Model> model = model_build(*config, overrides);
-  const std::string weights = model_weights_path(dir);
-  HEZAR_CHECK_INPUT(!weights.empty(), "no weights in '", dir,
-                    "': expected model.safetensors, model.pt or pytorch_model.bin");
-  // A saved model's weights must cover its config; only extra keys (e.g. legacy buffers) are tolerated.
-  LoadReport report = model->load_state_dict(tensor_file_load(weights), weights_are_mapped(weights));
-  HEZAR_CHECK_INPUT(report.missing.empty() && report.mismatched.empty(), weights, " does not fit model '",
-                    config->name(), "' as configured in ", config_path, ": ", report.summary());
-  if (!report.unexpected.empty()) spdlog::warn("{}: ignored {}", weights, report.summary());
+  model_load_weights_strict(*model, dir, config_path);
   model->preprocessors() = preprocessors_load(dir + "/preprocessor");
   return model;
 }

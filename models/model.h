@@ -106,6 +106,15 @@ void model_register_layout(const std::string& marker_file, ModelLayoutLoader loa
 // load_state_dict can adopt with share_storage.
 bool weights_are_mapped(const std::string& path);
 
+// Loads the weights of a model folder (Hezar or Hugging Face layout, e.g. a backbone) into `model`
+// leniently, for trainer.init_weights_from: the report lists what stayed newly initialised (the head).
+LoadReport model_init_weights_from(Model& model, const std::string& dir);
+
+// Loads the weights of a saved model folder into `model` strictly: the weights must cover the config
+// (`config_path`, named in the error), except keys `may_miss` accepts; extra keys only warn.
+void model_load_weights_strict(Model& model, const std::string& dir, const std::string& config_path,
+                               const std::function<bool(const std::string&)>& may_miss = nullptr);
+
 // The weights file in `dir` that model_load would use, or "" if there is none.
 std::string model_weights_path(const std::string& dir);
 

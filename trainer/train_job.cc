@@ -5,7 +5,6 @@
 
 #include <filesystem>
 
-#include "core/tensor_file.h"
 #include "data/dataset.h"
 #include "hub/hub-dataset.h"
 #include "hub/hub.h"
@@ -28,13 +27,6 @@ std::string split_of(Config& dataset_config, const char* key, const char* fallba
   return split ? *split : fallback;
 }
 
-void init_weights(Model& model, const std::string& dir) {
-  const std::string weights = model_weights_path(dir);
-  HEZAR_CHECK_INPUT(!weights.empty(), "trainer.init_weights_from: no model weights in '", dir, "'");
-  LoadReport report = model.load_state_dict(tensor_file_load(weights));
-  if (!report.complete()) spdlog::warn("init_weights_from {}: {}", weights, report.summary());
-  spdlog::info("initialised weights from {}", weights);
-}
 }  // namespace
 
 std::map<std::string, double> train_job_run(const TrainJobConfig& job) {
@@ -61,7 +53,7 @@ std::map<std::string, double> train_job_run(const TrainJobConfig& job) {
   std::shared_ptr<Model> model = model_build(*model_config);
   model->preprocessors() = preprocessors;
   if (job.trainer.init_weights_from)  // a model folder or a Hub id
-    init_weights(*model, hub::hub_resolve_model_dir(*job.trainer.init_weights_from));
+    model_init_weights_from(*model, hub::hub_resolve_model_dir(*job.trainer.init_weights_from));
   Trainer trainer(model, job.trainer, train_dataset, eval_dataset);
   return trainer.train();
 }

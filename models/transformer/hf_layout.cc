@@ -8,7 +8,6 @@
 #include "core/error.h"
 #include "core/file_util.h"
 #include "core/strings.h"
-#include "core/tensor_file.h"
 #include "preprocessors/text_tokenizer.h"
 
 namespace fs = std::filesystem;
@@ -116,30 +115,8 @@ std::shared_ptr<Model> hf_model_load(const std::string& dir, const std::vector<s
   }
   std::unique_ptr<Config> config = hf_config_to_hezar(j, config_path);
   std::shared_ptr<Model> model = model_build(*config, overrides);
-  const std::string weights = model_weights_path(dir);
-  HEZAR_CHECK_INPUT(!weights.empty(), "no weights in '", dir,
-                    "': expected model.safetensors, model.safetensors.index.json or pytorch_model.bin");
-  LoadReport report = model->load_state_dict(tensor_file_load(weights), weights_are_mapped(weights));
-  std::vector<std::string> missing, absent;
-  for (const auto& key : report.missing) (absent_in_hf_layout(key) ? absent : missing).push_back(key);
-  report.missing = missing;
-  HEZAR_CHECK_INPUT(report.missing.empty() && report.mismatched.empty(), weights, " does not fit model '",
-                    model->config().name(), "' as configured in ", config_path, ": ", report.summary());
-  if (!absent.empty())
-    spdlog::debug("{}: {} keys not in the Hugging Face class stay initialised ({}...)", weights, absent.size(),
-                 absent.front());
-  if (!report.unexpected.empty()) spdlog::warn("{}: ignored {}", weights, report.summary());
+  model_load_weights_strict(*model, dir, config_path, absent_in_hf_layout);
   attach_tokenizer(*model, dir, j["model_type"].get<std::string>());
   return model;
 }
-
-LoadReport model_init_weights_from(Model& model, const std::string& dir) {
-  const std::string weights = model_weights_path(dir);
-  HEZAR_CHECK_INPUT(!weights.empty(), "init_weights_from: no model weights in '", dir, "'");
-  LoadReport report = model.load_state_dict(tensor_file_load(weights));
-  if (!report.missing.empty())
-    spdlog::info("init_weights_from {}: newly initialised: {}", weights, join(report.missing, ", "));
-  return report;
-}
-
 }  // namespace hezar

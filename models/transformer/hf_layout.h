@@ -24,8 +24,4 @@ std::unique_ptr<Config> hf_config_to_hezar(const nlohmann::json& config_json, co
 // tied weights omitted by Hub files are re-tied from the config (tie_word_embeddings).
 std::shared_ptr<Model> hf_model_load(const std::string& dir, const std::vector<std::string>& overrides = {});
 
-// Loads the weights of a model folder (Hezar or Hugging Face layout, e.g. a backbone) into `model`
-// leniently, for trainer.init_weights_from: the report lists what stayed newly initialised (the head).
-LoadReport model_init_weights_from(Model& model, const std::string& dir);
-
 }  // namespace hezar

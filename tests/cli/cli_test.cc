@@ -20,6 +20,7 @@
 
 #include "data/idx.h"
 #include "preprocessors/image_io.h"
+#include "tests/testing/run_hezar.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -34,33 +35,11 @@ constexpr int kTrainSize = 2000, kBatchSize = 32;
 constexpr int kSteps = (kTrainSize + kBatchSize - 1) / kBatchSize;  // 63
 constexpr int kNumImages = 20;
 
-struct Result {
-  int code = -1;
-  std::string out, err;
-};
-
-std::ostream& operator<<(std::ostream& os, const Result& r) {
-  return os << "\n  exit code: " << r.code << "\n  stdout: " << r.out << "\n  stderr: " << r.err;
-}
-
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-void write_text(const fs::path& path, const std::string& text) {
-  fs::create_directories(path.parent_path());
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-}
-
-std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += (c == '\'') ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
+using hezar::testing::read_text;
+using hezar::testing::Result;
+using hezar::testing::runfile;
+using hezar::testing::tmp_root;
+using hezar::testing::write_text;
 
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> lines;
@@ -71,22 +50,6 @@ std::vector<std::string> lines_of(const std::string& text) {
 
 bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
-}
-
-std::string runfiles_dir() {
-  for (const char* var : {"TEST_SRCDIR", "RUNFILES_DIR"})
-    if (const char* dir = std::getenv(var); dir && *dir) return dir;
-  return "";
-}
-
-// A runfile of this workspace ("hezar"), as an absolute path.
-std::string runfile(const std::string& path) {
-  return fs::absolute(fs::path(runfiles_dir()) / "hezar" / path).string();
-}
-
-fs::path tmp_root() {
-  const char* dir = std::getenv("TEST_TMPDIR");
-  return fs::absolute(dir ? dir : "/tmp");
 }
 
 // A new empty directory under $TEST_TMPDIR.
@@ -100,24 +63,9 @@ fs::path fresh_dir(const std::string& name) {
 
 class CliTest : public ::testing::Test {
  protected:
-  // Runs `hezar args...` in `cwd` with `stdin_text` on stdin; stdout and stderr are captured apart.
+  // Runs `hezar args...` in `cwd` with `stdin_text` on stdin and a cache under $TEST_TMPDIR.
   static Result run(const std::vector<std::string>& args, const fs::path& cwd, const std::string& stdin_text = "") {
-    static int counter = 0;
-    const fs::path io = tmp_root() / "cli_io";
-    fs::create_directories(io);
-    const std::string id = std::to_string(counter++);
-    const fs::path in = io / (id + ".in"), out = io / (id + ".out"), err = io / (id + ".err");
-    write_text(in, stdin_text);
-    std::string command = "cd " + quote(cwd.string()) + " && HEZAR_CACHE_DIR=" + quote((io / "cache").string()) +
-                          " " + quote(hezar_);
-    for (const auto& arg : args) command += " " + quote(arg);
-    command += " <" + quote(in.string()) + " >" + quote(out.string()) + " 2>" + quote(err.string());
-    const int status = std::system(command.c_str());
-    Result r;
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-    r.out = read_text(out);
-    r.err = read_text(err);
-    return r;
+    return hezar::testing::run_hezar(args, {cwd, stdin_text, {"HEZAR_CACHE_DIR=" + (tmp_root() / "cli_cache").string()}});
   }
 
   static void SetUpTestSuite() {
@@ -146,8 +94,7 @@ class CliTest : public ::testing::Test {
   }
 
   void SetUp() override {
-    ASSERT_TRUE(fs::is_regular_file(hezar_)) << "no hezar binary at " << hezar_ << " (TEST_SRCDIR=" << runfiles_dir()
-                                             << ")";
+    ASSERT_TRUE(fs::is_regular_file(hezar_)) << "no hezar binary at " << hezar_;
     ASSERT_TRUE(fs::is_regular_file(config_)) << "no config at " << config_;
   }
 

@@ -22,9 +22,9 @@ Result run_node(const std::vector<std::string>& args) {
   const fs::path io = tmp_root() / "js_io";
   fs::create_directories(io);
   const fs::path out = io / (std::to_string(counter) + ".out"), err = io / (std::to_string(counter++) + ".err");
-  std::string command = "HEZAR_NPM_DIR=" + quote(npm_dir()) + " node " + quote(runfile("tests/hub/js_peer.cjs"));
-  for (const auto& a : args) command += " " + quote(a);
-  command += " >" + quote(out.string()) + " 2>" + quote(err.string());
+  std::string command = "HEZAR_NPM_DIR=" + shell_quote(npm_dir()) + " node " + shell_quote(runfile("tests/hub/js_peer.cjs"));
+  for (const auto& a : args) command += " " + shell_quote(a);
+  command += " >" + shell_quote(out.string()) + " 2>" + shell_quote(err.string());
   const int status = std::system(command.c_str());
   return {WIFEXITED(status) ? WEXITSTATUS(status) : 128, read_text(out), read_text(err)};
 }

@@ -19,22 +19,18 @@
 #include <vector>
 
 #include "hub/hub-http.h"
+#include "tests/testing/run_hezar.h"
 
 namespace hubtest {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-inline std::string runfile(const std::string& path) {
-  for (const char* var : {"TEST_SRCDIR", "RUNFILES_DIR"})
-    if (const char* dir = std::getenv(var); dir && *dir) return fs::absolute(fs::path(dir) / "hezar" / path).string();
-  return fs::absolute(path).string();
-}
-
-inline fs::path tmp_root() {
-  const char* dir = std::getenv("TEST_TMPDIR");
-  return fs::absolute(dir ? dir : "/tmp");
-}
+using hezar::testing::read_text;
+using hezar::testing::Result;
+using hezar::testing::runfile;
+using hezar::testing::tmp_root;
+using hezar::testing::write_text;
+using hezar::testing::shell_quote;
 
 inline fs::path fresh_dir(const std::string& name) {
   static int counter = 0;
@@ -42,25 +38,6 @@ inline fs::path fresh_dir(const std::string& name) {
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;
-}
-
-inline std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-inline void write_text(const fs::path& path, const std::string& text) {
-  fs::create_directories(path.parent_path());
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-}
-
-inline std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += (c == '\'') ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
 }
 
 inline std::string random_bytes(size_t n, unsigned seed) {
@@ -89,15 +66,6 @@ inline std::string base64(const std::string& in) {
     out += {t[v >> 18], t[(v >> 12) & 63], t[(v >> 6) & 63], '='};
   }
   return out;
-}
-
-struct Result {
-  int code = -1;
-  std::string out, err;
-};
-
-inline std::ostream& operator<<(std::ostream& os, const Result& r) {
-  return os << "\n  exit code: " << r.code << "\n  stdout: " << r.out << "\n  stderr: " << r.err;
 }
 
 // The fake Hub, one per suite; killed (by its pid) in the destructor, and it exits by itself when the
@@ -160,26 +128,11 @@ class FakeHub {
   int port_ = 0, cdn_port_ = 0;
 };
 
-// Runs the real binary with `env` ("NAME=value" entries) prepended; stdout and stderr captured apart.
+// Runs the real binary with `env` ("NAME=value" entries) and without the user's HF_* settings.
 inline Result run_hezar(const std::vector<std::string>& args, const std::vector<std::string>& env,
                         const std::string& stdin_text = "") {
-  static int counter = 0;
-  const fs::path io = tmp_root() / "hub_io";
-  fs::create_directories(io);
-  const std::string id = std::to_string(::getpid()) + "_" + std::to_string(counter++);
-  const fs::path in = io / (id + ".in"), out = io / (id + ".out"), err = io / (id + ".err");
-  write_text(in, stdin_text);
-  std::string command = "env -u HF_TOKEN -u HF_HUB_OFFLINE -u HF_HOME -u HF_HUB_CACHE -u HF_ENDPOINT";
-  for (const auto& e : env) command += " " + quote(e);
-  command += " " + quote(runfile("cli/hezar"));
-  for (const auto& arg : args) command += " " + quote(arg);
-  command += " <" + quote(in.string()) + " >" + quote(out.string()) + " 2>" + quote(err.string());
-  const int status = std::system(command.c_str());
-  Result r;
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-  r.out = read_text(out);
-  r.err = read_text(err);
-  return r;
+  return hezar::testing::run_hezar(
+      args, {{}, stdin_text, env, {"HF_TOKEN", "HF_HUB_OFFLINE", "HF_HOME", "HF_HUB_CACHE", "HF_ENDPOINT"}});
 }
 
 inline bool contains(const std::string& haystack, const std::string& needle) {
