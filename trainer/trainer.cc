@@ -264,12 +264,17 @@ void Trainer::run_epoch(DataLoader& loader) {
   progress.finish(postfix);
 }
 
+// metric_for_best_model is a metric's name (its objective decides) or a loss (smaller is better).
+bool Trainer::best_metric_maximizes() const {
+  for (const auto& metric : metrics_)
+    if (metric->config().name() == config_.metric_for_best_model) return metric->maximize();
+  return false;
+}
+
 bool Trainer::update_best(const std::map<std::string, double>& results) {
   auto it = results.find(config_.metric_for_best_model);
   if (it == results.end()) return false;
-  bool maximize = false;
-  for (const auto& metric : metrics_)
-    if (metric->config().name() == config_.metric_for_best_model) maximize = metric->maximize();
+  const bool maximize = best_metric_maximizes();
   const bool better = !state_.best_metric_value ||
                       (maximize ? it->second > *state_.best_metric_value : it->second < *state_.best_metric_value);
   if (better) {
@@ -293,10 +298,7 @@ std::map<std::string, double> Trainer::end_epoch() {
     auto it = results.find(config_.metric_for_best_model);
     HEZAR_CHECK_INPUT(it != results.end(), "lr_scheduler reduce_on_plateau needs evaluation results for '",
                       config_.metric_for_best_model, "' (trainer.metric_for_best_model)");
-    bool maximize = false;
-    for (const auto& metric : metrics_)
-      if (metric->config().name() == it->first) maximize = metric->maximize();
-    scheduler_->step_metric(it->second, maximize);
+    scheduler_->step_metric(it->second, best_metric_maximizes());
     scheduler_->apply(*optimizer_);
   }
   if (log_) log_->add(state_.global_step, state_.epoch, state_.loss_tracker_avg, current_lr(*optimizer_), results);

@@ -60,6 +60,7 @@ class Trainer {
   std::map<std::string, double> end_epoch();
   void save_checkpoint();
   bool update_best(const std::map<std::string, double>& results);
+  bool best_metric_maximizes() const;
   void finish();
   bool is_main() const;
   bool stop_requested() const;
