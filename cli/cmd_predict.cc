@@ -3,13 +3,52 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "core/file_util.h"
+#include "data/csv.h"
 #include "hub/hub.h"
 #include "models/model.h"
 
 namespace hezar::cli {
 
 namespace {
-std::vector<std::string> read_inputs(const std::vector<std::string>& args) {
+bool has_suffix(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// Inputs from a file: .txt lines, the `field` of each .jsonl object, or the `field` column of a .csv/.tsv.
+std::vector<std::string> read_input_file(const std::string& path, const std::string& field) {
+  std::vector<std::string> inputs;
+  if (has_suffix(path, ".csv") || has_suffix(path, ".tsv")) {
+    const CsvTable table = csv_read(path, has_suffix(path, ".tsv") ? '\t' : ',');
+    const int column = csv_column(table, field, path);
+    for (const auto& row : table.rows) inputs.push_back(row[column]);
+    return inputs;
+  }
+  const std::string text = file_read(path);
+  size_t line_no = 0;
+  for (size_t begin = 0; begin < text.size();) {
+    size_t end = text.find('\n', begin);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(begin, end - begin);
+    begin = end + 1;
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.find_first_not_of(" \t") == std::string::npos) continue;
+    if (!has_suffix(path, ".jsonl")) {
+      inputs.push_back(line);
+      continue;
+    }
+    nlohmann::json row = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    HEZAR_CHECK_INPUT(row.is_object(), path, ":", line_no, ": not a JSON object");
+    HEZAR_CHECK_INPUT(row.contains(field) && row[field].is_string(), path, ":", line_no, ": no string field '",
+                      field, "' (choose it with --field)");
+    inputs.push_back(row[field].get<std::string>());
+  }
+  return inputs;
+}
+
+std::vector<std::string> read_inputs(const std::vector<std::string>& args, const std::string& input_file,
+                                     const std::string& field) {
   std::vector<std::string> inputs;
   for (const auto& arg : args) {
     if (arg != "-") {
@@ -19,7 +58,9 @@ std::vector<std::string> read_inputs(const std::vector<std::string>& args) {
     for (std::string line; std::getline(std::cin, line);)
       if (!line.empty()) inputs.push_back(line);
   }
-  HEZAR_CHECK_INPUT(!inputs.empty(), "no inputs given (pass files, or - to read them from stdin)");
+  if (!input_file.empty())
+    for (auto& input : read_input_file(input_file, field)) inputs.push_back(std::move(input));
+  HEZAR_CHECK_INPUT(!inputs.empty(), "no inputs given (pass them as arguments, - to read stdin lines, or --input-file)");
   return inputs;
 }
 
@@ -41,22 +82,29 @@ void print_result(const std::string& input, const nlohmann::json& result, bool j
 }  // namespace
 
 void add_predict_command(CLI::App& app) {
-  auto* cmd = app.add_subcommand("predict", "Run a saved model on inputs (image files; - reads them from stdin)");
+  auto* cmd = app.add_subcommand("predict", "Run a saved model on inputs (image files or texts; - reads them from stdin)");
   static std::string model_dir;
   static std::vector<std::string> args;
+  static std::string input_file, field = "text";
   static int top_k = 1, batch_size = 32;
-  static bool json = false;
+  static bool json = false, scores = false, offsets = false;
   cmd->add_option("model", model_dir, "model directory (model_config.yaml + weights + preprocessor/) or Hub id org/name[@revision]")->required();
-  cmd->add_option("inputs", args, "input files, or - for one per stdin line")->required();
+  cmd->add_option("inputs", args, "inputs (image files or texts), or - for one per stdin line");
+  cmd->add_option("--input-file", input_file, "more inputs: .txt lines, a .jsonl field or a .csv/.tsv column");
+  cmd->add_option("--field", field, "the JSONL field / CSV column of --input-file")->capture_default_str();
   cmd->add_option("--top-k", top_k, "how many labels to return per input")->capture_default_str();
   cmd->add_option("--batch-size", batch_size, "inputs per forward pass")->capture_default_str();
   cmd->add_flag("--json", json, "one JSON line per input, in Hezar's output shape");
+  cmd->add_flag("--return-scores", scores, "sequence labeling: add each token's score");
+  cmd->add_flag("--return-offsets", offsets, "sequence labeling: add each token's start/end (code points)");
   cmd->callback([] {
     HEZAR_CHECK_INPUT(batch_size >= 1, "--batch-size must be at least 1");
-    std::vector<std::string> inputs = read_inputs(args);
+    std::vector<std::string> inputs = read_inputs(args, input_file, field);
     auto model = model_load(hub::hub_resolve_model_dir(model_dir));  // a folder or a Hub id
     PredictOptions options;
     options.top_k = top_k;
+    options.return_scores = scores;
+    options.return_offsets = offsets;
     for (size_t begin = 0; begin < inputs.size(); begin += batch_size) {
       std::vector<std::string> batch(inputs.begin() + begin,
                                      inputs.begin() + std::min(inputs.size(), begin + batch_size));

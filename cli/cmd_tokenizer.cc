@@ -1,5 +1,6 @@
 // `hezar tokenizer train CONFIG.yaml [FILE...]`: trains a Hezar tokenizer (wordpiece_tokenizer,
-// bpe_tokenizer, sentencepiece_bpe_tokenizer, whisper_bpe_tokenizer) on text files and writes
+// bpe_tokenizer, sentencepiece_bpe_tokenizer, sentencepiece_unigram_tokenizer, whisper_bpe_tokenizer)
+// on text files and writes
 // OUTPUT_DIR/preprocessor/{tokenizer.json, tokenizer_config.yaml[, normalizer_config.yaml]}.
 //
 //   tokenizer: {name: bpe_tokenizer, vocab_size: 8000, min_frequency: 2}   # any Hezar tokenizer config
@@ -83,7 +84,8 @@ void add_tokenizer_commands(CLI::App& app) {
   static TrainArgs args;
   auto* group = app.add_subcommand("tokenizer", "Tokenizer tools (train)");
   group->require_subcommand(1);
-  auto* cmd = group->add_subcommand("train", "Train a tokenizer from text files (BPE, byte-level BPE, WordPiece)");
+  auto* cmd = group->add_subcommand("train",
+                                    "Train a tokenizer from text files (BPE, byte-level BPE, WordPiece, Unigram)");
   cmd->add_option("config", args.config, "YAML with tokenizer:, optional normalizer:, files:, output_dir:")
       ->required();
   cmd->add_option("files", args.files, "training text files (override the config's files:)");

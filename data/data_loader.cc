@@ -55,6 +55,7 @@ TensorMap DataLoader::make_batch(size_t batch_index) const {
 
 void DataLoader::start_epoch(int64_t epoch, size_t start_batch) {
   stop_workers();
+  dataset_.set_epoch(epoch);
   order_ = epoch_order(epoch);
   end_batch_ = num_batches();
   next_batch_ = next_claim_ = std::min(start_batch, end_batch_);

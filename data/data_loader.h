@@ -42,7 +42,8 @@ class DataLoader {
 
   // Global batches per epoch (the same on every rank).
   size_t num_batches() const;
-  // Starts `epoch`, skipping its first `start_batch` batches (for resuming).
+  // Starts `epoch`, skipping its first `start_batch` batches (for resuming); tells the dataset the epoch
+  // (Dataset::set_epoch) before any batch of it is built.
   void start_epoch(int64_t epoch, size_t start_batch = 0);
   // The next batch of the epoch, or nullopt at its end. Errors from workers are rethrown here.
   std::optional<TensorMap> next();

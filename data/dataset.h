@@ -2,6 +2,7 @@
 // collator that batches them. Each dataset family lives in its own file and registers itself here.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -28,6 +29,13 @@ class Dataset {
   virtual TensorMap get_batch(const std::vector<size_t>& indices) const;
   // Class names by id for classification data ({} otherwise).
   virtual std::map<int, std::string> id2label() const { return {}; }
+  // The raw texts of a text dataset (for sequence labeling, each sentence's words joined by a space), to
+  // train a tokenizer on before the first example is fetched; {} for other data.
+  virtual std::vector<std::string> training_texts() const { return {}; }
+  // Called by DataLoader::start_epoch before the epoch's first batch is fetched. Datasets whose examples
+  // vary by epoch (e.g. masked-LM masking) key their randomness on it, so that a resumed run and any
+  // number of loader workers see the same examples. The default ignores it.
+  virtual void set_epoch(int64_t /*epoch*/) const {}
 };
 
 // Constructor arguments: (config, split name, the preprocessors that turn raw data into model inputs).

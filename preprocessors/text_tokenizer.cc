@@ -156,18 +156,23 @@ std::optional<uint32_t> TextTokenizer::pad_token_id() const {
   return backend_->token_to_id(*config_->pad_token);
 }
 
-std::vector<tok::Encoding> TextTokenizer::encode(const std::vector<std::string>& texts,
-                                                 const TokenizeOptions& opts) const {
-  const tok::Tokenizer& b = backend();
-  // Per-call truncation/padding, as Hezar toggles them on every call.
+namespace {
+// Per-call truncation/padding, as Hezar toggles them on every call.
+struct CallParams {
+  std::optional<tok::TruncationParams> trunc;
+  std::optional<tok::PaddingParams> pad;
+};
+
+CallParams call_params(const TokenizerConfigBase* config, std::optional<uint32_t> pad_id,
+                       const TokenizeOptions& opts) {
   std::optional<tok::TruncationParams> trunc;
   std::optional<tok::PaddingParams> pad;
   if (opts.truncation || (opts.max_length && opts.padding != "max_length")) {
     HEZAR_CHECK_INPUT(opts.max_length.has_value(), "truncation needs max_length");
     tok::TruncationParams tp;
     tp.max_length = static_cast<size_t>(*opts.max_length);
-    tp.stride = static_cast<size_t>(config_->stride.value_or(0));
-    tp.direction = config_->truncation_side.value_or("right") == "left" ? tok::Direction::Left : tok::Direction::Right;
+    tp.stride = static_cast<size_t>(config->stride.value_or(0));
+    tp.direction = config->truncation_side.value_or("right") == "left" ? tok::Direction::Left : tok::Direction::Right;
     trunc = tp;
   }
   if (!opts.padding.empty()) {
@@ -179,13 +184,28 @@ std::vector<tok::Encoding> TextTokenizer::encode(const std::vector<std::string>&
       pp.fixed = true;
       pp.fixed_length = static_cast<size_t>(*opts.max_length);
     }
-    pp.direction = config_->padding_side.value_or("right") == "left" ? tok::Direction::Left : tok::Direction::Right;
-    pp.pad_type_id = static_cast<uint32_t>(config_->pad_token_type_id);
-    pp.pad_token = config_->pad_token.value_or("[PAD]");
-    pp.pad_id = pad_token_id().value_or(0);
+    pp.direction = config->padding_side.value_or("right") == "left" ? tok::Direction::Left : tok::Direction::Right;
+    pp.pad_type_id = static_cast<uint32_t>(config->pad_token_type_id);
+    pp.pad_token = config->pad_token.value_or("[PAD]");
+    pp.pad_id = pad_id.value_or(0);
     pad = pp;
   }
-  return b.encode_batch_with(texts, opts.add_special_tokens, opts.threads, trunc, pad);
+  return {trunc, pad};
+}
+}  // namespace
+
+std::vector<tok::Encoding> TextTokenizer::encode(const std::vector<std::string>& texts,
+                                                 const TokenizeOptions& opts) const {
+  const tok::Tokenizer& b = backend();
+  const CallParams p = call_params(config_.get(), pad_token_id(), opts);
+  return b.encode_batch_with(texts, opts.add_special_tokens, opts.threads, p.trunc, p.pad);
+}
+
+std::vector<tok::Encoding> TextTokenizer::encode_words(const std::vector<std::vector<std::string>>& batch,
+                                                       const TokenizeOptions& opts) const {
+  const tok::Tokenizer& b = backend();
+  const CallParams p = call_params(config_.get(), pad_token_id(), opts);
+  return b.encode_words_batch_with(batch, opts.add_special_tokens, opts.threads, p.trunc, p.pad);
 }
 
 TensorMap TextTokenizer::operator()(const std::vector<std::string>& texts, const TokenizeOptions& opts) const {

@@ -104,6 +104,10 @@ class TextTokenizer : public Preprocessor {
   void set_backend(std::shared_ptr<tok::Tokenizer> b) { backend_ = std::move(b); }
 
   std::vector<tok::Encoding> encode(const std::vector<std::string>& texts, const TokenizeOptions& opts) const;
+  // Pre-split words per example (HF's is_split_into_words): Encoding::words holds each token's word index
+  // (-1 for special tokens and padding); truncation/padding as in encode().
+  std::vector<tok::Encoding> encode_words(const std::vector<std::vector<std::string>>& batch,
+                                          const TokenizeOptions& opts) const;
   // {"token_ids", "attention_mask", "token_type_ids", "special_tokens_mask"} as int64 [N, L]; needs equal
   // lengths (use padding) when N > 1.
   TensorMap operator()(const std::vector<std::string>& texts, const TokenizeOptions& opts) const;

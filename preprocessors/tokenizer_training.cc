@@ -6,6 +6,7 @@
 #include "preprocessors/tokenizers/components.h"
 #include "preprocessors/tokenizers/trainers.h"
 #include "preprocessors/tokenizers/unicode.h"
+#include "preprocessors/tokenizers/unigram_trainer.h"
 
 namespace hezar {
 
@@ -49,9 +50,21 @@ Json build_json(const TokenizerConfigBase& config) {
     j["model"] = bpe_model(*sp);
     return j;
   }
-  HEZAR_CHECK_INPUT(dynamic_cast<const SentencePieceUnigramTokenizerConfig*>(&config) == nullptr,
-                    "training sentencepiece_unigram_tokenizer is not implemented yet (BPE and WordPiece are); "
-                    "train with spm_train and load the .model with `hezar tokenize`");
+  if (auto* un = dynamic_cast<const SentencePieceUnigramTokenizerConfig*>(&config)) {
+    // Hezar's build(): Nmt + NFKC + collapsed spaces, Metaspace, an empty Unigram (HF's default model).
+    j["normalizer"] = {{"type", "Sequence"},
+                       {"normalizers", Json::array({Json{{"type", "Nmt"}}, Json{{"type", "NFKC"}},
+                                                    Json{{"type", "Replace"},
+                                                         {"pattern", {{"Regex", " {2,}"}}},
+                                                         {"content", " "}}})}};
+    Json meta{{"type", "Metaspace"}, {"replacement", un->replacement},
+              {"prepend_scheme", un->add_prefix_space ? "always" : "never"}, {"split", true}};
+    j["pre_tokenizer"] = meta;
+    j["decoder"] = meta;
+    j["model"] = {{"type", "Unigram"}, {"unk_id", 0}, {"vocab", Json::array({Json::array({"<unk>", 0.0})})},
+                  {"byte_fallback", false}};
+    return j;
+  }
   auto* bpe = dynamic_cast<const BpeTokenizerConfig*>(&config);
   HEZAR_CHECK_INPUT(bpe != nullptr, config.name(), " cannot be trained");
   bool prefix_space = false;
@@ -83,6 +96,20 @@ tok::BpeTrainerOptions trainer_options(const TokenizerConfigBase& c, bool byte_l
   return o;
 }
 
+// Hezar's UnigramTrainer(vocab_size, special_tokens, initial_alphabet, unk_token); HF's other defaults.
+tok::UnigramTrainerOptions unigram_options(const TokenizerConfigBase& c) {
+  tok::UnigramTrainerOptions o;
+  HEZAR_CHECK_INPUT(c.vocab_size.value_or(8000) > 0, c.name(), ".vocab_size must be > 0");
+  o.vocab_size = static_cast<size_t>(c.vocab_size.value_or(8000));
+  o.special_tokens = c.special_tokens();
+  o.unk_token = c.unk_token;
+  for (const auto& s : c.initial_alphabet) {
+    std::u32string cs = tok::utf8_decode(s);
+    if (!cs.empty()) o.initial_alphabet.push_back(cs[0]);
+  }
+  return o;
+}
+
 }  // namespace
 
 std::string untrained_tokenizer_json(const TokenizerConfigBase& config, const std::string& normalizer_json) {
@@ -95,6 +122,21 @@ std::string untrained_tokenizer_json(const TokenizerConfigBase& config, const st
   return j.dump();
 }
 
+namespace {
+// A trained WordPiece tokenizer feeds BERT models, which classify from [CLS] and expect [SEP]: add BERT's
+// post-processor (as every BERT tokenizer.json on the Hub has) when both tokens are in the vocabulary.
+std::shared_ptr<tok::Tokenizer> with_bert_post_processor(std::shared_ptr<tok::Tokenizer> trained,
+                                                         const WordPieceTokenizerConfig& config) {
+  const std::string cls = config.cls_token.value_or("[CLS]"), sep = config.sep_token.value_or("[SEP]");
+  const auto cls_id = trained->token_to_id(cls), sep_id = trained->token_to_id(sep);
+  if (!cls_id || !sep_id) return trained;
+  Json j = Json::parse(trained->to_json_string());
+  j["post_processor"] = {{"type", "BertProcessing"}, {"sep", Json::array({sep, *sep_id})},
+                         {"cls", Json::array({cls, *cls_id})}};
+  return tok::Tokenizer::from_json_string(j.dump(), std::string(config.name()) + " (trained)");
+}
+}  // namespace
+
 std::shared_ptr<TextTokenizer> train_text_tokenizer(const TokenizerConfigBase& config,
                                                     const std::vector<std::string>& files,
                                                     const TextNormalizer* normalizer) {
@@ -106,7 +148,9 @@ std::shared_ptr<TextTokenizer> train_text_tokenizer(const TokenizerConfigBase& c
   if (auto* wp = dynamic_cast<const WordPieceTokenizerConfig*>(&config)) {
     tok::BpeTrainerOptions o = trainer_options(config, false);
     o.continuing_subword_prefix = wp->wordpieces_prefix;
-    trained = tok::train_wordpiece_tokenizer(*base, words, o);
+    trained = with_bert_post_processor(tok::train_wordpiece_tokenizer(*base, words, o), *wp);
+  } else if (dynamic_cast<const SentencePieceUnigramTokenizerConfig*>(&config)) {
+    trained = tok::train_unigram_tokenizer(*base, words, unigram_options(config));
   } else {
     bool sentencepiece = dynamic_cast<const SentencePieceBpeTokenizerConfig*>(&config) != nullptr;
     trained = tok::train_bpe_tokenizer(*base, words, trainer_options(config, !sentencepiece));

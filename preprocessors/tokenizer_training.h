@@ -18,7 +18,8 @@ namespace hezar {
 std::string untrained_tokenizer_json(const TokenizerConfigBase& config, const std::string& normalizer_json);
 
 // Trains on `files` (UTF-8 text, one sequence per line). Returns the trained TextTokenizer whose
-// config has vocab_size set to the real size. Unigram training is BadInput (not implemented yet).
+// config has vocab_size set to the real size. WordPiece/BPE reproduce HF's trainers exactly; Unigram
+// follows HF's UnigramTrainer (preprocessors/tokenizers/unigram_trainer.h).
 std::shared_ptr<TextTokenizer> train_text_tokenizer(const TokenizerConfigBase& config,
                                                     const std::vector<std::string>& files,
                                                     const TextNormalizer* normalizer = nullptr);

@@ -13,6 +13,8 @@ PKGS=(
   python3-torch python3-numpy protobuf-compiler
   # the demo's real dataset
   dataset-fashion-mnist
+  # text datasets for the BERT configs: Pang&Lee sentence polarity + WSJ word/TAG sentences
+  python3-pattern
 )
 
 missing=()

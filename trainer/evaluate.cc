@@ -10,6 +10,8 @@ namespace hezar {
 std::vector<std::string> default_metrics(const std::string& task) {
   if (task == "image_classification" || task == "text_classification")
     return {"accuracy", "precision", "recall", "f1"};
+  if (task == "sequence_labeling") return {"seqeval"};
+  if (task == "mask_filling") return {"accuracy"};
   return {};
 }
 
@@ -19,6 +21,35 @@ std::vector<std::shared_ptr<Metric>> metrics_build(const std::vector<std::string
   return metrics;
 }
 
+namespace {
+// Appends a batch's predictions and targets. Per-token labels ([B, T]) drop the positions labelled
+// kIgnoreIndex and record how many each example kept.
+void collect_predictions(const at::Tensor& predicted, const at::Tensor& labels, MetricInputs& inputs,
+                         std::vector<int64_t>& lengths) {
+  constexpr int64_t kIgnoreIndex = -100;
+  const at::Tensor p = predicted.to(at::kLong).contiguous(), t = labels.to(at::kLong).contiguous();
+  HEZAR_CHECK(p.sizes() == t.sizes(), "evaluate: predictions ", p.sizes(), " and labels ", t.sizes(), " differ in shape");
+  const int64_t* pp = p.data_ptr<int64_t>();
+  const int64_t* tp = t.data_ptr<int64_t>();
+  if (t.dim() <= 1) {
+    inputs.predictions.insert(inputs.predictions.end(), pp, pp + p.numel());
+    inputs.targets.insert(inputs.targets.end(), tp, tp + t.numel());
+    return;
+  }
+  const int64_t rows = t.size(0), cols = t.numel() / rows;
+  for (int64_t r = 0; r < rows; ++r) {
+    int64_t kept = 0;
+    for (int64_t c = r * cols; c < (r + 1) * cols; ++c) {
+      if (tp[c] == kIgnoreIndex) continue;
+      inputs.predictions.push_back(pp[c]);
+      inputs.targets.push_back(tp[c]);
+      ++kept;
+    }
+    lengths.push_back(kept);
+  }
+}
+}  // namespace
+
 std::map<std::string, double> evaluate(Model& model, const Dataset& dataset,
                                        const std::vector<std::shared_ptr<Metric>>& metrics,
                                        const EvalOptions& options) {
@@ -27,7 +58,8 @@ std::map<std::string, double> evaluate(Model& model, const Dataset& dataset,
   DataLoader loader(dataset, {options.batch_size, /*shuffle=*/false, 0, options.num_workers, false,
                               dist ? static_cast<size_t>(dist->rank()) : 0, dist ? static_cast<size_t>(dist->world_size()) : 1});
   loader.start_epoch(0);
-  std::vector<int64_t> predictions, targets;
+  MetricInputs inputs;
+  std::vector<int64_t> lengths;  // positions kept per example, for per-token labels
   double loss_sum = 0.0;
   size_t seen = 0;
   c10::optional<c10::InferenceMode> guard(c10::in_place);  // until the collectives, which write in place
@@ -38,11 +70,8 @@ std::map<std::string, double> evaluate(Model& model, const Dataset& dataset,
     at::Tensor loss = model.compute_loss(outputs, labels);
     loss_sum += loss.item<double>() * labels.size(0);  // weighted by batch size: the last one is short
     seen += labels.size(0);
-    at::Tensor predicted = tensor_at(outputs, "logits", "evaluate").argmax(-1).to(at::kLong).contiguous();
-    at::Tensor target = labels.to(at::kLong).contiguous();
-    predictions.insert(predictions.end(), predicted.data_ptr<int64_t>(),
-                       predicted.data_ptr<int64_t>() + predicted.numel());
-    targets.insert(targets.end(), target.data_ptr<int64_t>(), target.data_ptr<int64_t>() + target.numel());
+    at::Tensor predicted = tensor_at(outputs, "logits", "evaluate").argmax(-1);
+    collect_predictions(predicted, labels, inputs, lengths);
   }
   guard.reset();
   if (dist) {
@@ -50,12 +79,16 @@ std::map<std::string, double> evaluate(Model& model, const Dataset& dataset,
     dist->all_reduce_sum(totals, "gathering evaluation results");
     loss_sum = totals[0].item<double>();
     seen = static_cast<size_t>(totals[1].item<double>());
-    predictions = dist->all_gather(predictions, "gathering evaluation predictions");
-    targets = dist->all_gather(targets, "gathering evaluation targets");
+    inputs.predictions = dist->all_gather(inputs.predictions, "gathering evaluation predictions");
+    inputs.targets = dist->all_gather(inputs.targets, "gathering evaluation targets");
+    lengths = dist->all_gather(lengths, "gathering evaluation sequence lengths");
   }
+  size_t end = 0;
+  for (int64_t length : lengths) inputs.sequence_ends.push_back(end += static_cast<size_t>(length));
+  inputs.id2label = model.id2label();
   std::map<std::string, double> results{{"loss", seen ? loss_sum / seen : 0.0}};
   for (const auto& metric : metrics)
-    for (const auto& [key, value] : metric->compute(predictions, targets)) results[key] = value;
+    for (const auto& [key, value] : metric->compute(inputs)) results[key] = value;
   return results;
 }
 

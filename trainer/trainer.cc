@@ -6,6 +6,7 @@
 #include <torch/optim/optimizer.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <csignal>
@@ -14,6 +15,7 @@
 #include <sstream>
 
 #include "core/file_util.h"
+#include "core/strings.h"
 #include "core/tensor_file.h"
 #include "data/data_loader.h"
 #include "trainer/autocast.h"
@@ -113,6 +115,12 @@ Trainer::Trainer(std::shared_ptr<Model> model, const TrainerConfig& config,
                     model_->config().name(), "' (task ", model_->task(), ")");
   config_.task = task;
   metrics_ = metrics_build(config_.metrics.empty() ? default_metrics(task) : config_.metrics);
+  std::vector<std::string> keys{"loss"};
+  for (const auto& metric : metrics_)
+    for (const auto& key : metric->output_keys()) keys.push_back(key);
+  HEZAR_CHECK_INPUT(std::find(keys.begin(), keys.end(), config_.metric_for_best_model) != keys.end(),
+                    "trainer.metric_for_best_model '", config_.metric_for_best_model, "' is not one of ",
+                    join(keys, ", "), did_you_mean(config_.metric_for_best_model, keys));
   optimizer_ = optimizer_build(config_, model_->parameters());
   dist_ = Distributed::get();
   if (dist_ && dist_->world_size() == 1) dist_ = nullptr;
@@ -175,7 +183,8 @@ void Trainer::setup(DataLoader& loader) {
   std::vector<std::string> eval_keys;
   if (config_.do_evaluate && eval_dataset_) {
     eval_keys.push_back("loss");
-    for (const auto& metric : metrics_) eval_keys.push_back(metric->config().name());
+    for (const auto& metric : metrics_)
+      for (const auto& key : metric->output_keys()) eval_keys.push_back(key);
   }
   if (is_main()) log_ = std::make_unique<TrainingLog>(state_.logs_dir, eval_keys);
   if (scheduler_) scheduler_->apply(*optimizer_);
@@ -264,10 +273,11 @@ void Trainer::run_epoch(DataLoader& loader) {
   progress.finish(postfix);
 }
 
-// metric_for_best_model is a metric's name (its objective decides) or a loss (smaller is better).
+// metric_for_best_model is a metric's output key (its objective decides) or a loss (smaller is better).
 bool Trainer::best_metric_maximizes() const {
   for (const auto& metric : metrics_)
-    if (metric->config().name() == config_.metric_for_best_model) return metric->maximize();
+    for (const auto& key : metric->output_keys())
+      if (key == config_.metric_for_best_model) return metric->maximize();
   return false;
 }
 

@@ -1,5 +1,7 @@
 #include "models/transformer/text_model.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 
 #include "core/error.h"
@@ -40,7 +42,7 @@ void TextModel::add_hidden_states(TensorMap& out, const transformer::EncoderOutp
 }
 
 void TextModel::pass_through(TensorMap& out, const TensorMap& inputs) {
-  for (const char* key : {"token_ids", "input_ids", "offsets_mapping", "attention_mask"}) {
+  for (const char* key : {"token_ids", "input_ids", "offsets_mapping", "attention_mask", "special_tokens_mask"}) {
     auto it = inputs.find(key);
     if (it != inputs.end()) out[std::string("input.") + key] = it->second;
   }
@@ -82,6 +84,9 @@ TensorMap TextModel::preprocess(const std::vector<std::string>& raw_inputs) cons
   // Hezar applies the optional text_normalizer before tokenizing; offsets then refer to the normalized text.
   const auto normalizer = preprocessors().find<TextNormalizer>();
   const std::vector<std::string> inputs = normalizer ? (*normalizer)(raw_inputs) : raw_inputs;
+  for (size_t i = 0; i < inputs.size(); ++i)
+    HEZAR_CHECK_INPUT(inputs[i].find_first_not_of(" \t\r\n") != std::string::npos, config().name(), ": input ",
+                      i + 1, " is empty; give it some text");
   if (spec_.kind == TextTask::kMaskFilling) {
     const auto* cfg = dynamic_cast<const TokenizerConfigBase*>(&tok.config());
     const std::string mask = cfg && cfg->mask_token ? *cfg->mask_token : "[MASK]";
@@ -94,12 +99,18 @@ TensorMap TextModel::preprocess(const std::vector<std::string>& raw_inputs) cons
   opts.truncation = true;
   opts.max_length = static_cast<int>(spec_.max_length);
   std::vector<tok::Encoding> encodings = tok.encode(inputs, opts);
+  for (size_t i = 0; i < encodings.size(); ++i)
+    if (!encodings[i].overflowing.empty())
+      spdlog::warn("{}: input {} is longer than {} tokens; the rest is cut off", config().name(), i + 1,
+                   spec_.max_length);
   const auto n = static_cast<int64_t>(encodings.size());
   const auto len = static_cast<int64_t>(encodings.empty() ? 0 : encodings[0].size());
   TensorMap out;
   at::Tensor ids = at::empty({n, len}, at::kLong), mask = at::empty({n, len}, at::kLong),
-             types = at::empty({n, len}, at::kLong), offsets = at::empty({n, len, 2}, at::kLong);
+             types = at::empty({n, len}, at::kLong), offsets = at::empty({n, len, 2}, at::kLong),
+             special = at::empty({n, len}, at::kLong);
   auto id = ids.accessor<int64_t, 2>(), m = mask.accessor<int64_t, 2>(), t = types.accessor<int64_t, 2>();
+  auto sp = special.accessor<int64_t, 2>();
   auto o = offsets.accessor<int64_t, 3>();
   last_tokens_.assign(encodings.size(), {});
   // Hezar rebuilds byte-level BPE tokens from the text under their offsets (issue #190); others keep them.
@@ -110,6 +121,7 @@ TensorMap TextModel::preprocess(const std::vector<std::string>& raw_inputs) cons
       id[i][j] = e.ids[j];
       m[i][j] = e.attention_mask[j];
       t[i][j] = e.type_ids[j];
+      sp[i][j] = e.special_tokens_mask[j];
       o[i][j][0] = e.offsets[j].first;
       o[i][j][1] = e.offsets[j].second;
       const bool from_text = tokens_from_text && e.special_tokens_mask[j] == 0;
@@ -121,6 +133,7 @@ TensorMap TextModel::preprocess(const std::vector<std::string>& raw_inputs) cons
   out["attention_mask"] = mask;
   out["token_type_ids"] = types;
   out["offsets_mapping"] = offsets;
+  out["special_tokens_mask"] = special;
   return out;
 }
 
@@ -155,11 +168,15 @@ nlohmann::json TextModel::post_process_sequence_labeling(const TensorMap& output
   auto ids_it = outputs.find("input.token_ids");
   auto offsets_it = outputs.find("input.offsets_mapping");
   auto mask_it = outputs.find("input.attention_mask");
+  auto special_it = outputs.find("input.special_tokens_mask");
   nlohmann::json out = nlohmann::json::array();
   for (int64_t i = 0; i < predictions.size(0); ++i) {
     nlohmann::json row = nlohmann::json::array();
     for (int64_t j = 0; j < predictions.size(1); ++j) {
       if (mask_it != outputs.end() && mask_it->second[i][j].item<int64_t>() == 0) continue;  // padding
+      // Special tokens are never predictions, whatever prediction_skip_tokens lists (Hezar's RoBERTa
+      // default is a typo, and a tokenizer may name its specials differently).
+      if (special_it != outputs.end() && special_it->second[i][j].item<int64_t>() == 1) continue;
       std::string token;
       if (i < static_cast<int64_t>(last_tokens_.size()) && j < static_cast<int64_t>(last_tokens_[i].size()))
         token = last_tokens_[i][j];

@@ -16,17 +16,21 @@ namespace hezar::tok {
 Tokenizer::Tokenizer() : impl_(std::make_unique<Impl>()) {}
 Tokenizer::~Tokenizer() = default;
 
-Encoding Tokenizer::encode_sequence(std::string_view text, uint32_t type_id) const {
+PreTokenizedString Tokenizer::tokenize_splits(std::string_view text) const {
   const Impl& m = *impl_;
   std::u32string chars = utf8_decode(text);
   PreTokenizedString p = m.added.extract_and_normalize(m.normalizer.get(), chars);
   if (m.pre_tokenizer) m.pre_tokenizer->pre_tokenize(p);
+  for (Split& s : p.splits)
+    if (!s.has_tokens) m.model->tokenize(s.normalized.get(), s.tokens);
+  return p;
+}
+
+Encoding Tokenizer::encode_sequence(std::string_view text, uint32_t type_id) const {
+  PreTokenizedString p = tokenize_splits(text);
   Encoding e;
   size_t total = 0;
-  for (Split& s : p.splits) {
-    if (!s.has_tokens) m.model->tokenize(s.normalized.get(), s.tokens);
-    total += s.tokens.size();
-  }
+  for (const Split& s : p.splits) total += s.tokens.size();
   e.reserve(total);  // once: reserving per split made long texts quadratic
   for (size_t idx = 0; idx < p.splits.size(); ++idx) {
     Split& s = p.splits[idx];
@@ -35,6 +39,22 @@ Encoding Tokenizer::encode_sequence(std::string_view text, uint32_t type_id) con
       e.push(t.id, type_id, std::move(t.value), static_cast<int64_t>(idx), {o.start, o.end}, 0);
     }
   }
+  return e;
+}
+
+void Tokenizer::append_word(std::string_view text, uint32_t type_id, int64_t word, Encoding& e) const {
+  PreTokenizedString p = tokenize_splits(text);
+  for (Split& s : p.splits)
+    for (Token& t : s.tokens) {
+      Span o = s.normalized.convert(t.start, t.end);
+      e.push(t.id, type_id, std::move(t.value), word, {o.start, o.end}, 0);
+    }
+}
+
+Encoding Tokenizer::encode_words_sequence(const std::vector<std::string>& words, uint32_t type_id) const {
+  Encoding e;
+  e.reserve(words.size() * 2);  // a guess; push grows geometrically beyond it
+  for (size_t i = 0; i < words.size(); ++i) append_word(words[i], type_id, static_cast<int64_t>(i), e);
   return e;
 }
 
@@ -71,6 +91,11 @@ Encoding pad_one(Encoding e, const std::optional<PaddingParams>& padding) {
 Encoding Tokenizer::encode(std::string_view text, bool add_special) const {
   const TruncationParams* t = truncation_ ? &*truncation_ : nullptr;
   return pad_one(post_process(encode_sequence(text, 0), std::nullopt, add_special, t), padding_);
+}
+
+Encoding Tokenizer::encode_words(const std::vector<std::string>& words, bool add_special) const {
+  const TruncationParams* t = truncation_ ? &*truncation_ : nullptr;
+  return pad_one(post_process(encode_words_sequence(words, 0), std::nullopt, add_special, t), padding_);
 }
 
 Encoding Tokenizer::encode_pair(std::string_view a, std::string_view b, bool add_special) const {
@@ -118,6 +143,19 @@ std::vector<Encoding> Tokenizer::encode_batch_with(const std::vector<std::string
   const TruncationParams* t = trunc ? &*trunc : nullptr;
   parallel_for(texts.size(), threads, [&](size_t i) {
     out[i] = post_process(encode_sequence(texts[i], 0), std::nullopt, add_special, t);
+  });
+  if (padding) pad_encodings(out, *padding);
+  return out;
+}
+
+std::vector<Encoding> Tokenizer::encode_words_batch_with(const std::vector<std::vector<std::string>>& batch,
+                                                         bool add_special, size_t threads,
+                                                         const std::optional<TruncationParams>& trunc,
+                                                         const std::optional<PaddingParams>& padding) const {
+  std::vector<Encoding> out(batch.size());
+  const TruncationParams* t = trunc ? &*trunc : nullptr;
+  parallel_for(batch.size(), threads, [&](size_t i) {
+    out[i] = post_process(encode_words_sequence(batch[i], 0), std::nullopt, add_special, t);
   });
   if (padding) pad_encodings(out, *padding);
   return out;

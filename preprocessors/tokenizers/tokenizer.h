@@ -20,6 +20,7 @@ class Model;
 class PostProcessor;
 class Decoder;
 class AddedVocabulary;
+class PreTokenizedString;
 struct AddedToken;
 
 class Tokenizer {
@@ -38,6 +39,15 @@ class Tokenizer {
   std::vector<Encoding> encode_batch_with(const std::vector<std::string>& texts, bool add_special_tokens,
                                           size_t threads, const std::optional<TruncationParams>& truncation,
                                           const std::optional<PaddingParams>& padding) const;
+  // Pre-split input (HF's is_split_into_words): each word goes through the normalizer, pre-tokenizer and
+  // model on its own, its tokens get the word's index in `words` and offsets relative to the word; then
+  // the post-processor adds special tokens. Uses the tokenizer's truncation and padding settings.
+  Encoding encode_words(const std::vector<std::string>& words, bool add_special_tokens = true) const;
+  // encode_words over a batch on `threads` threads, with explicit truncation/padding (as encode_batch_with).
+  std::vector<Encoding> encode_words_batch_with(const std::vector<std::vector<std::string>>& batch,
+                                                bool add_special_tokens, size_t threads,
+                                                const std::optional<TruncationParams>& truncation,
+                                                const std::optional<PaddingParams>& padding) const;
   std::vector<Encoding> encode_batch_pairs(const std::vector<std::pair<std::string, std::string>>& pairs,
                                            bool add_special_tokens = true, size_t threads = 0) const;
   std::string decode(const std::vector<uint32_t>& ids, bool skip_special_tokens = true) const;
@@ -73,7 +83,12 @@ class Tokenizer {
 
  private:
   Tokenizer();
+  // `text` through added-token extraction, normalizer, pre-tokenizer and model.
+  PreTokenizedString tokenize_splits(std::string_view text) const;
   Encoding encode_sequence(std::string_view text, uint32_t type_id) const;
+  // Appends the tokens of `text` to `e`, all with word id `word`.
+  void append_word(std::string_view text, uint32_t type_id, int64_t word, Encoding& e) const;
+  Encoding encode_words_sequence(const std::vector<std::string>& words, uint32_t type_id) const;
   Encoding post_process(Encoding a, std::optional<Encoding> b, bool add_special_tokens,
                         const TruncationParams* truncation) const;
 
