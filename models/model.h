@@ -47,6 +47,8 @@ class Model : public torch::nn::Module {
   // Model inputs (e.g. {"pixel_values"}) -> outputs (e.g. {"logits"}).
   virtual TensorMap forward(const TensorMap& inputs) = 0;
   // Training loss from forward's outputs and the batch's labels; cross entropy on "logits" by default.
+  // A forward that scores only some positions (masked LM) returns their labels as outputs["labels"],
+  // aligned with its logits; the loss and the evaluation metrics then use those.
   virtual at::Tensor compute_loss(const TensorMap& outputs, const at::Tensor& labels);
   // Raw inputs (file paths or text) -> model inputs, through this model's preprocessors.
   virtual TensorMap preprocess(const std::vector<std::string>& inputs) const = 0;

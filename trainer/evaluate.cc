@@ -71,7 +71,14 @@ std::map<std::string, double> evaluate(Model& model, const Dataset& dataset,
     loss_sum += loss.item<double>() * labels.size(0);  // weighted by batch size: the last one is short
     seen += labels.size(0);
     at::Tensor predicted = tensor_at(outputs, "logits", "evaluate").argmax(-1);
-    collect_predictions(predicted, labels, inputs, lengths);
+    auto selected = outputs.find("labels");  // a head that scored only the labelled positions
+    if (selected != outputs.end()) {
+      collect_predictions(predicted, selected->second, inputs, lengths);  // [N]: no per-example lengths
+      const at::Tensor counts = labels.ne(-100).sum(-1).to(at::kLong).contiguous();
+      lengths.insert(lengths.end(), counts.data_ptr<int64_t>(), counts.data_ptr<int64_t>() + counts.numel());
+    } else {
+      collect_predictions(predicted, labels, inputs, lengths);
+    }
   }
   guard.reset();
   if (dist) {

@@ -82,7 +82,8 @@ TensorMap BertMaskFilling::forward(const TensorMap& inputs) {
   auto encoded = bert_->forward(inputs);
   TensorMap out;
   add_hidden_states(out, encoded);
-  at::Tensor h = transform_norm_->forward(transformer::activation(act_, transform_->forward(encoded.last_hidden_state())));
+  const at::Tensor last = labelled_positions(inputs, encoded.last_hidden_state(), out);
+  at::Tensor h = transform_norm_->forward(transformer::activation(act_, transform_->forward(last)));
   out["logits"] = decoder_->forward(h);
   pass_through(out, inputs);
   return out;

@@ -87,7 +87,8 @@ TensorMap DistilBertMaskFilling::forward(const TensorMap& inputs) {
   auto encoded = distilbert_->forward(inputs);
   TensorMap out;
   add_hidden_states(out, encoded);
-  at::Tensor h = transformer::activation(act_, vocab_transform_->forward(encoded.last_hidden_state()));
+  const at::Tensor last = labelled_positions(inputs, encoded.last_hidden_state(), out);
+  at::Tensor h = transformer::activation(act_, vocab_transform_->forward(last));
   out["logits"] = vocab_projector_->forward(vocab_layer_norm_->forward(h));
   pass_through(out, inputs);
   return out;

@@ -102,7 +102,8 @@ TensorMap RobertaMaskFilling::forward(const TensorMap& inputs) {
   TensorMap out;
   add_hidden_states(out, encoded);
   // RobertaLMHead: dense -> gelu (erf, whatever hidden_act is) -> layer_norm -> decoder.
-  at::Tensor h = layer_norm_->forward(at::gelu(dense_->forward(encoded.last_hidden_state())));
+  const at::Tensor last = labelled_positions(inputs, encoded.last_hidden_state(), out);
+  at::Tensor h = layer_norm_->forward(at::gelu(dense_->forward(last)));
   out["logits"] = decoder_->forward(h);
   pass_through(out, inputs);
   return out;

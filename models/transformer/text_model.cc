@@ -50,8 +50,18 @@ void TextModel::pass_through(TensorMap& out, const TensorMap& inputs) {
 
 at::Tensor TextModel::compute_loss(const TensorMap& outputs, const at::Tensor& labels) {
   const at::Tensor& logits = tensor_at(outputs, "logits", spec_.base_prefix.c_str());
-  return at::cross_entropy_loss(logits.reshape({-1, logits.size(-1)}), labels.reshape({-1}).to(at::kLong),
+  auto selected = outputs.find("labels");  // the head scored only the labelled positions
+  const at::Tensor& targets = selected != outputs.end() ? selected->second : labels;
+  return at::cross_entropy_loss(logits.reshape({-1, logits.size(-1)}), targets.reshape({-1}).to(at::kLong),
                                 /*weight=*/{}, at::Reduction::Mean, /*ignore_index=*/-100);
+}
+
+at::Tensor TextModel::labelled_positions(const TensorMap& inputs, const at::Tensor& hidden, TensorMap& out) {
+  auto it = inputs.find("labels");
+  if (it == inputs.end() || it->second.dim() != 2) return hidden;
+  const at::Tensor keep = it->second.ne(-100);
+  out["labels"] = it->second.masked_select(keep);
+  return hidden.masked_select(keep.unsqueeze(-1)).view({-1, hidden.size(-1)});
 }
 
 std::string TextModel::map_foreign_key(const std::string& key, const std::set<std::string>& own) const {

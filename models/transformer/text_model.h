@@ -45,6 +45,11 @@ class TextModel : public Model {
   static void add_hidden_states(TensorMap& out, const transformer::EncoderOutput& encoder);
   // Passes the tokenizer outputs post_process needs ("token_ids", "offsets_mapping") through forward.
   static void pass_through(TensorMap& out, const TensorMap& inputs);
+  // Masked-LM heads in training and evaluation: when `inputs` has per-token "labels", only the labelled
+  // positions (labels != -100, ~15%) need vocabulary logits, so the head runs on those rows of `hidden`
+  // ([N, H], row-major order) and out["labels"] gets their labels [N] (see Model::compute_loss). Without
+  // labels (predict) `hidden` is returned whole.
+  static at::Tensor labelled_positions(const TensorMap& inputs, const at::Tensor& hidden, TensorMap& out);
 
  private:
   const TextTokenizer& tokenizer() const;
