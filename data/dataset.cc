@@ -41,4 +41,11 @@ size_t max_size_resolve(const std::optional<double>& max_size, size_t available,
   return std::min(available, static_cast<size_t>(v));
 }
 
+void dataset_check_task(const Dataset& dataset, const std::string& model_task, const std::string& model_name) {
+  const std::string task = dataset.task();
+  HEZAR_CHECK_INPUT(task.empty() || task == model_task, "dataset '", dataset.config().name(), "' is ", task,
+                    " data but model '", model_name, "' solves ", model_task, "; use a ", model_task,
+                    " dataset or a *_", task, " model");
+}
+
 }  // namespace hezar

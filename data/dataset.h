@@ -29,6 +29,8 @@ class Dataset {
   virtual TensorMap get_batch(const std::vector<size_t>& indices) const;
   // Class names by id for classification data ({} otherwise).
   virtual std::map<int, std::string> id2label() const { return {}; }
+  // The task whose models this data trains ("text_classification", ...); "" if it suits any.
+  virtual std::string task() const { return ""; }
   // The raw texts of a text dataset (for sequence labeling, each sentence's words joined by a space), to
   // train a tokenizer on before the first example is fetched; {} for other data.
   virtual std::vector<std::string> training_texts() const { return {}; }
@@ -46,6 +48,10 @@ using DatasetRegistry = Registry<Dataset, const std::string&, const Preprocessor
 
 std::shared_ptr<Dataset> dataset_build(const Config& config, const std::string& split,
                                        const PreprocessorSet& preprocessors);
+
+// BadInput when `dataset` is made for another task than `model_task` (e.g. sequence-labeling data given
+// to a text-classification model), naming both; `model_name` is the model's registry name.
+void dataset_check_task(const Dataset& dataset, const std::string& model_task, const std::string& model_name);
 
 // Hezar's max_size: a count (>= 1), or a fraction (< 1) of `available`. Returns how many to keep.
 size_t max_size_resolve(const std::optional<double>& max_size, size_t available, const std::string& where);

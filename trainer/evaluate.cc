@@ -53,6 +53,7 @@ void collect_predictions(const at::Tensor& predicted, const at::Tensor& labels, 
 std::map<std::string, double> evaluate(Model& model, const Dataset& dataset,
                                        const std::vector<std::shared_ptr<Metric>>& metrics,
                                        const EvalOptions& options) {
+  dataset_check_task(dataset, model.task(), model.config().name());
   model.eval();
   Distributed* dist = options.distributed;
   DataLoader loader(dataset, {options.batch_size, /*shuffle=*/false, 0, options.num_workers, false,

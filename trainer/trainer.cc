@@ -114,6 +114,8 @@ Trainer::Trainer(std::shared_ptr<Model> model, const TrainerConfig& config,
   HEZAR_CHECK_INPUT(task == model_->task(), "trainer.task '", task, "' does not match model '",
                     model_->config().name(), "' (task ", model_->task(), ")");
   config_.task = task;
+  dataset_check_task(*train_dataset_, task, model_->config().name());
+  if (eval_dataset_) dataset_check_task(*eval_dataset_, task, model_->config().name());
   metrics_ = metrics_build(config_.metrics.empty() ? default_metrics(task) : config_.metrics);
   std::vector<std::string> keys{"loss"};
   for (const auto& metric : metrics_)

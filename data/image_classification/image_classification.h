@@ -53,6 +53,7 @@ class ImageClassificationDataset : public Dataset {
   // fraction of the per-image tensor operations.
   TensorMap get_batch(const std::vector<size_t>& indices) const override;
   std::map<int, std::string> id2label() const override { return config_.id2label; }
+  std::string task() const override { return "image_classification"; }
 
  private:
   void load_idx(const std::string& split);

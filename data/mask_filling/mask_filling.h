@@ -47,6 +47,7 @@ class MaskFillingDataset : public Dataset {
   TensorMap get_batch(const std::vector<size_t>& indices) const override;
   TensorMap collate(const std::vector<TensorMap>& examples) const override;
   std::vector<std::string> training_texts() const override { return texts_; }
+  std::string task() const override { return "mask_filling"; }
   void set_epoch(int64_t epoch) const override { epoch_ = epoch; }
 
  private:

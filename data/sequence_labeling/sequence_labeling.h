@@ -54,6 +54,7 @@ class SequenceLabelingDataset : public Dataset {
   TensorMap get_batch(const std::vector<size_t>& indices) const override;
   TensorMap collate(const std::vector<TensorMap>& examples) const override;
   std::map<int, std::string> id2label() const override { return config_.id2label; }
+  std::string task() const override { return "sequence_labeling"; }
   // Each sentence's words joined by a space.
   std::vector<std::string> training_texts() const override;
 

@@ -41,6 +41,7 @@ class TextClassificationDataset : public Dataset {
   TensorMap get_batch(const std::vector<size_t>& indices) const override;
   TensorMap collate(const std::vector<TensorMap>& examples) const override;
   std::map<int, std::string> id2label() const override { return config_.id2label; }
+  std::string task() const override { return "text_classification"; }
   std::vector<std::string> training_texts() const override { return texts_; }
 
  private:

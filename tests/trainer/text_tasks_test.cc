@@ -107,6 +107,23 @@ INSTANTIATE_TEST_SUITE_P(AllModels, TextTasks,
                                                               "mask_filling")),
                          [](const auto& info) { return std::get<0>(info.param) + "_" + std::get<1>(info.param); });
 
+TEST(TextTaskErrors, DataOfAnotherTaskIsAClearError) {
+  if (!fs::exists(kWsj)) GTEST_SKIP() << "python3-pattern's corpora are not installed";
+  const fs::path dir = testing::scratch("text_wrong_task");
+  testing::write_text(dir / "job.yaml", model_yaml("bert", "text_classification") +
+                                            "  id2label: {0: a, 1: b}\npreprocessor:\n  name: wordpiece_tokenizer\n" +
+                                            "  vocab_size: 300\n" + dataset_yaml("sequence_labeling") +
+                                            "trainer:\n  output_dir: unused\n  num_epochs: 1\n");
+  const std::string out = (dir / "out").string();
+  auto result = run_hezar({"train", (dir / "job.yaml").string(), "--output-dir", out});
+  EXPECT_EQ(result.code, 2) << result;
+  EXPECT_NE(result.err.find("dataset 'sequence_labeling' is sequence_labeling data but model "
+                            "'bert_text_classification' solves text_classification"),
+            std::string::npos)
+      << result;
+  EXPECT_FALSE(fs::exists(out + "/model.pt"));
+}
+
 // Dynamic masking depends on (seed, epoch, example); a masked-LM run killed at a random moment and
 // resumed ends bit-identical to an uninterrupted one.
 TEST(TextTaskResume, MaskFillingAfterSigkillEndsBitIdentical) {
