@@ -127,6 +127,18 @@ int64_t LabelIndex::id(const std::string& name, const std::string& where, const 
   return *found;
 }
 
+void TruncationWarning::check_texts(const TextTokenizer& tokenizer, const std::vector<std::string>& texts,
+                                    const std::optional<int>& max_length, const std::vector<std::string>& where,
+                                    const std::string& who) const {
+  check(
+      texts.size(), max_length,
+      [&](size_t begin, size_t end) {
+        return tokenizer.encode(std::vector<std::string>(texts.begin() + begin, texts.begin() + end),
+                                dataset_tokenize_options(std::nullopt, false));
+      },
+      [&](size_t i) { return where[i]; }, who);
+}
+
 void TruncationWarning::check(size_t num_examples, const std::optional<int>& max_length,
                               const std::function<std::vector<tok::Encoding>(size_t, size_t)>& encode,
                               const std::function<std::string(size_t)>& where, const std::string& who) const {

@@ -63,6 +63,10 @@ class TruncationWarning {
   void check(size_t num_examples, const std::optional<int>& max_length,
              const std::function<std::vector<tok::Encoding>(size_t, size_t)>& encode,
              const std::function<std::string(size_t)>& where, const std::string& who) const;
+  // check() for datasets of plain texts, tokenized by `tokenizer` without truncation.
+  void check_texts(const TextTokenizer& tokenizer, const std::vector<std::string>& texts,
+                   const std::optional<int>& max_length, const std::vector<std::string>& where,
+                   const std::string& who) const;
   // Examples found longer than max_length (after check ran).
   size_t truncated() const { return truncated_; }
 

@@ -77,13 +77,7 @@ TensorMap MaskFillingDataset::encode(const std::vector<size_t>& indices, bool pa
   HEZAR_CHECK_INPUT(mask_id.has_value(), "mask_filling dataset: the tokenizer has no mask token '", mask_token_,
                     "' (set mask_token in the tokenizer config to a token of its vocabulary)");
   const auto vocab_size = static_cast<uint32_t>(backend.vocab_size(true));
-  truncation_.check(
-      texts_.size(), config_.max_length,
-      [&](size_t begin, size_t end) {
-        return tokenizer_->encode(std::vector<std::string>(texts_.begin() + begin, texts_.begin() + end),
-                                  dataset_tokenize_options(std::nullopt, false));
-      },
-      [&](size_t i) { return where_[i]; }, who_);
+  truncation_.check_texts(*tokenizer_, texts_, config_.max_length, where_, who_);
   std::vector<std::string> texts;
   texts.reserve(indices.size());
   for (size_t i : indices) {

@@ -58,13 +58,7 @@ TextClassificationDataset::TextClassificationDataset(const TextClassificationDat
 }
 
 TensorMap TextClassificationDataset::encode(const std::vector<size_t>& indices, bool pad) const {
-  truncation_.check(
-      texts_.size(), config_.max_length,
-      [&](size_t begin, size_t end) {
-        return tokenizer_->encode(std::vector<std::string>(texts_.begin() + begin, texts_.begin() + end),
-                                  dataset_tokenize_options(std::nullopt, false));
-      },
-      [&](size_t i) { return where_[i]; }, who_);
+  truncation_.check_texts(*tokenizer_, texts_, config_.max_length, where_, who_);
   std::vector<std::string> texts;
   std::vector<int64_t> labels;
   texts.reserve(indices.size());
