@@ -1,4 +1,5 @@
 #include "preprocessors/text_tokenizer.h"
+#include "preprocessors/whisper_decoding.h"
 
 #include <filesystem>
 
@@ -233,6 +234,9 @@ TensorMap TextTokenizer::operator()(const std::vector<std::string>& texts, const
 }
 
 std::string TextTokenizer::decode(const std::vector<uint32_t>& ids, bool skip_special_tokens) const {
+  // Whisper ids include timestamps (<|x.xx|>) and a prompt that plain BPE decoding does not know.
+  if (dynamic_cast<const WhisperBpeTokenizerConfig*>(config_.get()))
+    return WhisperDecoding(backend_ptr()).decode(ids, {skip_special_tokens});
   return backend().decode(ids, skip_special_tokens);
 }
 

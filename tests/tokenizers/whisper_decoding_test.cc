@@ -222,6 +222,10 @@ TEST(WhisperDecoding, DecodeMatchesHfBindingAndTimestampFilter) {
     o.skip_special_tokens = false;
     o.timestamps = false;
     EXPECT_EQ(w.decode(seqs[i], o), hf_filter(keep));
+    // Hezar's whisper_bpe_tokenizer preprocessor decodes the same way.
+    const TextTokenizer hezar_tokenizer(WhisperBpeTokenizerConfig(), f.tok);
+    EXPECT_EQ(hezar_tokenizer.decode(seqs[i], false), keep);
+    EXPECT_EQ(hezar_tokenizer.decode(seqs[i], true), hf_filter(skip));
   }
   std::printf("[whisper] %zu transcripts decode as the binding (+ HF's timestamp filter)\n", seqs.size());
 }
