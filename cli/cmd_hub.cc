@@ -56,24 +56,31 @@ void add_push(CLI::App& app) {
   auto* cmd = app.add_subcommand("push", "Upload a folder (a trained model output, or any files) to a Hub repo");
   static std::string local_dir, repo_id, message, revision = "main", repo_type = "model";
   static bool private_repo = false, create_pr = false;
+  static std::vector<std::string> delete_patterns;
   cmd->add_option("local_dir", local_dir, "folder to push (a model output pushes its config, weights and preprocessor/)")
       ->required();
   cmd->add_option("repo_id", repo_id, "Hub repo id, e.g. my-user/my-model (created if missing)")->required();
   cmd->add_flag("--private", private_repo, "create the repo as private");
   cmd->add_option("--message", message, "commit message (default: \"Upload folder using hezar\")");
-  cmd->add_option("--revision", revision, "branch to commit to")->capture_default_str();
+  cmd->add_option("--revision", revision, "branch to commit to (created from the default branch if missing)")
+      ->capture_default_str();
   cmd->add_option("--repo-type", repo_type, "model or dataset")->capture_default_str();
   cmd->add_flag("--create-pr", create_pr, "open a pull request instead of committing to the branch");
+  cmd->add_option("--delete", delete_patterns,
+                  "delete remote files matching this glob in the same commit (repeatable; never .gitattributes "
+                  "or pushed files; as huggingface_hub's delete_patterns)");
   cmd->callback([] {
     hub::RepoRef repo{repo_id, hub::parse_repo_type(repo_type), revision};
     hub::repo_folder_name(repo_id, repo.type);  // validates the id before any request
-    hub::PushOptions options{private_repo, message, create_pr};
+    hub::PushOptions options{private_repo, message, create_pr, delete_patterns};
     hub::PushResult result = hub::push_folder(local_dir, repo, options);
-    if (result.uploaded == 0) {
+    if (result.created_branch)
+      std::fprintf(stderr, "created branch '%s' in %s\n", revision.c_str(), repo.describe().c_str());
+    if (result.uploaded == 0 && result.deleted == 0) {
       std::fprintf(stderr, "nothing changed: %s is up to date\n", repo.describe().c_str());
     } else {
-      std::fprintf(stderr, "pushed %zu files (%zu via LFS, %zu unchanged) to %s\n", result.uploaded, result.lfs_files,
-                   result.unchanged, repo.describe().c_str());
+      std::fprintf(stderr, "pushed %zu files (%zu via LFS, %zu unchanged), deleted %zu, to %s\n", result.uploaded,
+                   result.lfs_files, result.unchanged, result.deleted, repo.describe().c_str());
     }
     std::printf("%s\n", !result.pr_url.empty() ? result.pr_url.c_str()
                          : !result.commit_url.empty() ? result.commit_url.c_str() : result.commit.c_str());

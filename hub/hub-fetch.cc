@@ -1,6 +1,5 @@
 #include "hub/hub-fetch.h"
 
-#include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -10,90 +9,56 @@
 #include <cstring>
 #include <memory>
 #include <thread>
+#include <vector>
 
 #include "core/file_util.h"
 #include "hub/hub-api.h"
 #include "hub/hub-env.h"
+#include "hub/hub-hash.h"
 
 namespace hezar::hub {
 
 namespace {
 
-std::string hex_of(const unsigned char* digest, unsigned size) {
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < size; ++i) {
-    out += hex[digest[i] >> 4];
-    out += hex[digest[i] & 15];
-  }
-  return out;
-}
-
-// Incremental sha256 (LFS etag) or git blob sha1 (regular file etag) of a download, in the receiving
-// thread (a worker thread was measured slower: the chunk copies cost more than the overlap gains).
-class Hasher {
- public:
-  Hasher(const std::string& etag, long long size) : etag_(etag), size_(size) { reset(); }
-  bool enabled() const { return ctx_ != nullptr; }
-  void reset() {
-    ctx_.reset();
-    const bool sha256 = etag_.size() == 64, sha1 = etag_.size() == 40 && size_ >= 0;
-    if (!sha256 && !sha1) return;
-    ctx_.reset(EVP_MD_CTX_new());
-    EVP_DigestInit_ex(ctx_.get(), sha256 ? EVP_sha256() : EVP_sha1(), nullptr);
-    if (sha1) {
-      std::string prefix = "blob " + std::to_string(size_);
-      EVP_DigestUpdate(ctx_.get(), prefix.c_str(), prefix.size() + 1);  // includes the NUL
-    }
-  }
-  void update(const char* data, size_t n) {
-    if (ctx_) EVP_DigestUpdate(ctx_.get(), data, n);
-  }
-  std::string hex() {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned size = 0;
-    EVP_DigestFinal_ex(ctx_.get(), digest, &size);
-    return hex_of(digest, size);
-  }
-
- private:
-  struct Free {
-    void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-  };
-  std::string etag_;
-  long long size_;
-  std::unique_ptr<EVP_MD_CTX, Free> ctx_;
-};
-
+// The temp file, written in 1 MiB batches: curl delivers at most 16 KiB per callback
+// (CURL_MAX_WRITE_SIZE), and a write(2) per 16 KiB costs more than copying into a batch. `hashing`
+// follows what has reached the file. `have` counts the bytes received (in the file or in `pending`).
 struct Sink {
+  static constexpr size_t kBatch = 1 << 20;
   std::FILE* file = nullptr;
   long long have = 0;
-  Hasher* hasher = nullptr;
+  FileHashFollower* hashing = nullptr;
   std::string path;
+  std::vector<char> pending;
 
+  void append(const char* data, size_t n) {
+    if (pending.capacity() < kBatch) pending.reserve(kBatch);
+    pending.insert(pending.end(), data, data + n);
+    have += static_cast<long long>(n);
+    if (pending.size() >= kBatch) flush();
+  }
+  void flush() {
+    if (pending.empty()) return;
+    const size_t n = pending.size(), written = std::fwrite(pending.data(), 1, n, file);
+    pending.clear();  // dropped even when the write fails: the file's size stays the truth for a resume
+    HEZAR_CHECK(written == n, "cannot write '", path, "': ", std::strerror(errno));
+    hashing->written(have);
+  }
   void truncate() {
+    pending.clear();
+    hashing->restart();  // before the bytes it may be reading disappear
     std::fflush(file);
     HEZAR_CHECK(::ftruncate(::fileno(file), 0) == 0, "cannot truncate '", path, "': ", std::strerror(errno));
     std::fseek(file, 0, SEEK_SET);
     have = 0;
-    hasher->reset();
   }
 };
-
-// Feeds what is already in the temp file to the hasher (resume across runs).
-void hash_existing(Sink& sink) {
-  std::FILE* in = std::fopen(sink.path.c_str(), "rb");
-  if (!in) return;
-  std::vector<char> buffer(1 << 20);
-  for (size_t n; (n = std::fread(buffer.data(), 1, buffer.size(), in)) > 0;) sink.hasher->update(buffer.data(), n);
-  std::fclose(in);
-}
 
 bool retryable_status(long status) {
   return status == 408 || status == 429 || status == 500 || status == 502 || status == 503 || status == 504;
 }
 
-void finish(Sink& sink, Hasher& hasher, const BlobSource& source, const std::string& dest, const std::string& where) {
+void finish(Sink& sink, const BlobSource& source, const std::string& dest, const std::string& where) {
   auto fail = [&](const std::string& what) {
     std::fclose(sink.file);
     std::remove(sink.path.c_str());
@@ -102,8 +67,13 @@ void finish(Sink& sink, Hasher& hasher, const BlobSource& source, const std::str
   if (source.size >= 0 && sink.have != source.size)
     fail("size mismatch: received " + std::to_string(sink.have) + " bytes, the Hub announced " +
          std::to_string(source.size));
-  if (hasher.enabled()) {
-    std::string got = hasher.hex();
+  if (sink.hashing->enabled()) {
+    std::string got;
+    try {
+      got = sink.hashing->hex(sink.have);  // waits for the hashing thread to catch up
+    } catch (const RuntimeFailure& e) {
+      fail(e.what());
+    }
     if (got != source.etag) fail("checksum mismatch: content hashes to " + got + ", expected " + source.etag);
   }
   // The rename is what makes the blob appear, so a killed process never leaves a partial one. Like
@@ -133,7 +103,7 @@ struct BlobDownload {
   const std::string& filename;
   const BlobSource& source;
   std::string where;
-  Hasher hasher;
+  FileHashFollower& hashing;
   Sink sink;
   int failures = 0;
 
@@ -152,9 +122,7 @@ struct BlobDownload {
       if (source.size >= 0 && sink.have + static_cast<long long>(n) > source.size)
         throw RuntimeFailure("size mismatch: the server sent more than the " + std::to_string(source.size) +
                              " bytes the Hub announced for " + where + "; nothing was cached; retry");
-      HEZAR_CHECK(std::fwrite(data, 1, n, sink.file) == n, "cannot write '", sink.path, "': ", std::strerror(errno));
-      hasher.update(data, n);
-      sink.have += static_cast<long long>(n);
+      sink.append(data, n);
       if (n > 0) failures = 0;  // progress: the resume budget starts again
       return true;
     };
@@ -163,7 +131,7 @@ struct BlobDownload {
 
   // Sleeps before the next attempt, or throws once 5 consecutive attempts failed (keeping the temp file).
   void network_failure(const NetworkError& e) {
-    std::fflush(sink.file);
+    sink.flush();  // what arrived is kept for the Range request (or the next run)
     if (++failures > 5) {
       std::fclose(sink.file);
       sink.file = nullptr;
@@ -176,6 +144,7 @@ struct BlobDownload {
 
   // True when the response completed the file; false to try again; throws for errors.
   bool handle(const HttpResponse& response) {
+    sink.flush();
     if (response.status == 416 && failures++ < 5) {
       sink.truncate();
       return false;
@@ -200,23 +169,26 @@ struct BlobDownload {
 
 void fetch_blob(const RepoRef& repo, const std::string& filename, const BlobSource& source,
                 const std::string& incomplete, const std::string& dest) {
-  BlobDownload d{repo, filename, source, repo.describe() + " file '" + filename + "'", Hasher(source.etag, source.size),
-                 Sink{std::fopen(incomplete.c_str(), "ab"), 0, nullptr, incomplete}};
-  d.sink.hasher = &d.hasher;
-  HEZAR_CHECK(d.sink.file != nullptr, "cannot write '", incomplete, "': ", std::strerror(errno));
-  std::setvbuf(d.sink.file, nullptr, _IONBF, 0);  // curl hands over up to 512 KiB at a time: write it as is
-  std::fseek(d.sink.file, 0, SEEK_END);
-  d.sink.have = std::ftell(d.sink.file);
+  std::FILE* file = std::fopen(incomplete.c_str(), "ab");
+  HEZAR_CHECK(file != nullptr, "cannot write '", incomplete, "': ", std::strerror(errno));
+  std::setvbuf(file, nullptr, _IONBF, 0);  // Sink writes whole batches
+  FileHashFollower hashing(incomplete, source.etag, source.size);
+  BlobDownload d{repo, filename, source, repo.describe() + " file '" + filename + "'", hashing,
+                 Sink{file, 0, &hashing, incomplete}};
+  std::fseek(file, 0, SEEK_END);
+  d.sink.have = std::ftell(file);
   if (d.sink.have > 0 && source.size >= 0 && d.sink.have > source.size) d.sink.truncate();
-  if (d.sink.have > 0) {
-    hash_existing(d.sink);
+  if (d.sink.have > 0) {  // resume across runs: the kept bytes are hashed while the rest arrives
+    hashing.written(d.sink.have);
     spdlog::info("resuming {} at byte {}", filename, d.sink.have);
   }
   for (bool done = false; !done;) {
     try {
-      done = d.handle(http_send(d.request()));
-    } catch (const NetworkError& e) {
-      d.network_failure(e);
+      try {
+        done = d.handle(http_send(d.request()));
+      } catch (const NetworkError& e) {
+        d.network_failure(e);  // closes the file when it gives up, keeping it for the next run
+      }
     } catch (const RuntimeFailure&) {
       if (d.sink.file) {  // thrown while writing (too many bytes, disk error): the temp file is not trusted
         std::fclose(d.sink.file);
@@ -225,30 +197,7 @@ void fetch_blob(const RepoRef& repo, const std::string& filename, const BlobSour
       throw;
     }
   }
-  finish(d.sink, d.hasher, source, dest, d.where);
-}
-
-std::string sha256_hex(const std::string& bytes) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned size = 0;
-  EVP_Digest(bytes.data(), bytes.size(), digest, &size, EVP_sha256(), nullptr);
-  return hex_of(digest, size);
-}
-
-std::string sha256_file_hex(const std::string& path) {
-  Hasher hasher(std::string(64, '0'), -1);
-  std::FILE* in = std::fopen(path.c_str(), "rb");
-  HEZAR_CHECK_INPUT(in != nullptr, "cannot read '", path, "': ", std::strerror(errno));
-  std::vector<char> buffer(1 << 20);
-  for (size_t n; (n = std::fread(buffer.data(), 1, buffer.size(), in)) > 0;) hasher.update(buffer.data(), n);
-  std::fclose(in);
-  return hasher.hex();
-}
-
-std::string git_blob_sha1_hex(const std::string& bytes) {
-  Hasher hasher(std::string(40, '0'), static_cast<long long>(bytes.size()));
-  hasher.update(bytes.data(), bytes.size());
-  return hasher.hex();
+  finish(d.sink, source, dest, d.where);
 }
 
 }  // namespace hezar::hub

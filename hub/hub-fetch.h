@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "hub/hub-hash.h"  // the digest helpers, for the callers of this header
 #include "hub/hub-types.h"
 
 namespace hezar::hub {
@@ -21,10 +22,5 @@ struct BlobSource {
 // removed and RuntimeFailure thrown; on a network failure it is kept for the next run.
 void fetch_blob(const RepoRef& repo, const std::string& filename, const BlobSource& source,
                 const std::string& incomplete, const std::string& dest);
-
-// "sha256" hex of a file's content / git blob sha1 ("blob <n>\0" + content) hex of bytes.
-std::string sha256_file_hex(const std::string& path);
-std::string sha256_hex(const std::string& bytes);
-std::string git_blob_sha1_hex(const std::string& bytes);
 
 }  // namespace hezar::hub

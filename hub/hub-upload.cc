@@ -13,6 +13,7 @@
 #include "hub/hub-cache.h"
 #include "hub/hub-env.h"
 #include "hub/hub-fetch.h"
+#include "hub/hub-glob.h"
 #include "hub/hub-lfs.h"
 
 namespace fs = std::filesystem;
@@ -53,6 +54,39 @@ void create_repo(const RepoRef& repo, const std::string& token, bool private_rep
   spdlog::info("created {} ({})", repo.describe(), private_repo ? "private" : "public");
 }
 
+// As huggingface-cli upload: a revision the Hub does not know (RevisionNotFound) becomes a new branch from
+// the default branch (POST /api/{type}s/{id}/branch/{branch}; 409 means another client just created it).
+bool ensure_branch(const RepoRef& repo, const std::string& token) {
+  HttpRequest probe = hub_request("GET", api_repo_url(repo) + "/revision/" + url_quote(repo.revision, ""));
+  probe.token = token;
+  HttpResponse info = http_send_retry(probe);
+  if (info.status < 400) return false;
+  if (info.header("x-error-code") != "RevisionNotFound") raise_for_status(info, repo);
+  HttpRequest request = hub_request("POST", api_repo_url(repo) + "/branch/" + url_quote(repo.revision, ""));
+  request.token = token;
+  request.headers.emplace_back("Content-Type", "application/json");
+  request.body = "{}";  // no startingPoint: the branch starts at the default branch's head
+  HttpResponse response = http_send_retry(request);
+  if (response.status == 409) return false;
+  raise_for_status(response, repo);
+  spdlog::info("created branch '{}' in {}", repo.revision, repo.describe());
+  return true;
+}
+
+// The remote files at the pushed revision matching `patterns` (huggingface_hub's delete_patterns), but
+// never .gitattributes nor a file this push uploads (deleting it first would be pointless).
+std::vector<std::string> files_to_delete(const RepoRef& repo, const std::vector<std::string>& patterns,
+                                         const std::vector<LocalFile>& local) {
+  std::vector<std::string> out;
+  if (patterns.empty()) return out;
+  for (const auto& [path, file] : fetch_tree(repo, repo.revision)) {
+    if (path == ".gitattributes" || !path_selected(path, patterns, {})) continue;
+    const bool pushed = std::any_of(local.begin(), local.end(), [&](const LocalFile& f) { return f.path == path; });
+    if (!pushed) out.push_back(path);
+  }
+  return out;
+}
+
 // Asks the server which files go through LFS and which are unchanged (256 files per call).
 void preupload(const RepoRef& repo, const std::string& token, bool create_pr, std::vector<LocalFile>& files) {
   const std::string url = api_repo_url(repo) + "/preupload/" + url_quote(repo.revision, "") + (create_pr ? "?create_pr=1" : "");
@@ -84,10 +118,12 @@ void preupload(const RepoRef& repo, const std::string& token, bool create_pr, st
 json commit_line(const std::string& key, const json& value) { return {{"key", key}, {"value", value}}; }
 
 PushResult commit(const RepoRef& repo, const std::string& token, const PushOptions& options,
-                  const std::vector<const LocalFile*>& files, const std::string& dir) {
+                  const std::vector<std::string>& deleted, const std::vector<const LocalFile*>& files,
+                  const std::string& dir) {
   std::string body = commit_line("header", {{"summary", options.message.empty() ? "Upload folder using hezar"
                                                                                : options.message},
                                             {"description", ""}}).dump() + "\n";
+  for (const std::string& path : deleted) body += commit_line("deletedFile", {{"path", path}}).dump() + "\n";
   for (const LocalFile* f : files) {
     if (f->lfs)
       body += commit_line("lfsFile", {{"path", f->path}, {"algo", "sha256"}, {"oid", f->sha256}, {"size", f->size}})
@@ -143,15 +179,18 @@ PushResult push_folder(const std::string& dir, const RepoRef& repo, const PushOp
   for (const std::string& path : push_file_list(dir)) files.push_back(describe_local_file(dir, path));
   HEZAR_CHECK_INPUT(!files.empty(), "nothing to push in '", dir, "'");
   create_repo(repo, token, options.private_repo);
+  const bool created_branch = !options.create_pr && repo.revision != "main" && ensure_branch(repo, token);
   preupload(repo, token, options.create_pr, files);
+  const std::vector<std::string> deleted = files_to_delete(repo, options.delete_patterns, files);
   std::vector<const LocalFile*> changed;
   PushResult result;
+  result.created_branch = created_branch;
   for (const LocalFile& f : files) {
     if (f.ignored) continue;
     if (f.unchanged) ++result.unchanged;
     else changed.push_back(&f);
   }
-  if (changed.empty()) {
+  if (changed.empty() && deleted.empty()) {
     result.commit = fetch_commit(repo);
     spdlog::info("nothing to push: {} already has these {} files", repo.describe(), result.unchanged);
     return result;
@@ -161,10 +200,12 @@ PushResult push_folder(const std::string& dir, const RepoRef& repo, const PushOp
     if (f->lfs) lfs.push_back(f);
   upload_lfs(repo, token, options.create_pr, lfs, dir);
   const size_t unchanged = result.unchanged;
-  result = commit(repo, token, options, changed, dir);
+  result = commit(repo, token, options, deleted, changed, dir);
   result.unchanged = unchanged;
   result.uploaded = changed.size();
   result.lfs_files = lfs.size();
+  result.deleted = deleted.size();
+  result.created_branch = created_branch;
   return result;
 }
 

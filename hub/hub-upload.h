@@ -14,12 +14,16 @@ struct PushOptions {
   bool private_repo = false;
   std::string message;  // "" -> "Upload folder using hezar"
   bool create_pr = false;
+  // Remote files matching these globs (huggingface_hub's upload_folder delete_patterns, matched as
+  // --include) are deleted in the same commit, except .gitattributes and the files being pushed.
+  std::vector<std::string> delete_patterns;
 };
 
 struct PushResult {
   std::string commit;   // the new commit, or the current head when nothing changed
   std::string commit_url, pr_url;
-  size_t uploaded = 0, unchanged = 0, lfs_files = 0;
+  size_t uploaded = 0, unchanged = 0, lfs_files = 0, deleted = 0;
+  bool created_branch = false;
 };
 
 // The files of `dir` to push, relative paths. A trained Hezar output (model_config.yaml at the top)
@@ -27,6 +31,8 @@ struct PushResult {
 // folder pushes every file except .git/ and .cache/huggingface/.
 std::vector<std::string> push_file_list(const std::string& dir);
 
+// Like `huggingface-cli upload --revision B`: unless a pull request is asked for, a branch B that does not
+// exist yet is created from the default branch before anything is uploaded.
 PushResult push_folder(const std::string& dir, const RepoRef& repo, const PushOptions& options);
 
 }  // namespace hezar::hub

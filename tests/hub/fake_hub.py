@@ -3,7 +3,8 @@
 
 Hub host 127.0.0.1:PORT: resolve HEAD/GET (200 for git files with Range, 302 to the "CDN" host for LFS
 files, 307 relative for renamed repos), /api/{type}s/{id}[/revision/{rev}], tree with Link pagination,
-paths-info, whoami-v2, repos/create, preupload, LFS batch (basic + multipart + verify), NDJSON commit.
+paths-info, whoami-v2, repos/create, branch creation, preupload, LFS batch (basic + multipart + verify),
+NDJSON commit (files, LFS pointers, deletions).
 CDN host 127.0.0.2:CDN_PORT: LFS content and presigned upload URLs (never needs the Hub token).
 Admin: POST /_admin/fault (fault injection), GET /_admin/log, POST /_admin/commit, POST /_admin/config.
 
@@ -113,7 +114,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.whoami()
         if path == "/api/repos/create" and self.command == "POST":
             return self.create_repo()
-        m = re.match(r"^/api/(models|datasets|spaces)/([^/]+(?:/[^/]+)?)/(revision|tree|preupload|commit|paths-info|refs)"
+        m = re.match(r"^/api/(models|datasets|spaces)/([^/]+(?:/[^/]+)?)/(revision|tree|preupload|commit|paths-info|refs|branch)"
                      r"(?:/([^/]*)(?:/(.*))?)?$", path)
         if m:
             rtype, repo_id, action = TYPES[m.group(1)], m.group(2), m.group(3)
@@ -161,7 +162,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         start, end, status = 0, size - 1, 200
         rng = self.headers.get("Range")
         m = re.match(r"bytes=(\d+)-(\d*)$", rng or "")
-        if m:
+        if m and not (self.fault and self.fault["kind"] == "ignore_range"):
             start = int(m.group(1))
             end = min(int(m.group(2)), size - 1) if m.group(2) else size - 1
             if start >= size:
@@ -271,6 +272,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
         branches = [{"name": b, "ref": "refs/heads/" + b, "targetCommit": c}
                     for b, c in repo["branches"].items() if not b.startswith("refs/")]
         return self.send(200, {"branches": branches, "tags": [], "converts": []})
+
+    def api_branch(self, rtype, repo_id, branch, sub, q):  # HfApi.create_branch
+        user = self.user()
+        if self.command != "POST":
+            raise HubError(405, None, "use POST to create a branch")
+        repo, _ = self.hub.find(rtype, repo_id, None, user, write=True)
+        with self.hub.lock:
+            req = json.loads(self.body() or b"{}")
+            _, start = self.hub.find(rtype, repo_id, req.get("startingPoint") or "main", user, write=True)
+            if branch in repo["branches"] and not req.get("overwrite"):
+                raise HubError(409, None, "Reference already exists")
+            repo["branches"][branch] = start
+        return self.send(200, {})
 
     def create_repo(self):
         user = self.user()

@@ -126,6 +126,21 @@ TEST_F(HubPullTest, ResumesAfterADroppedConnection) {
   EXPECT_EQ(count_requests("127.0.0.2", "/_cdn/", "bytes=1048576-"), 1) << hub_->log().dump();
 }
 
+// A server (or proxy) that answers a Range request with 200 and the whole body: the temp file and the hash
+// start over, and the result is still the exact file.
+TEST_F(HubPullTest, ARangeTheServerIgnoresStartsTheFileOver) {
+  const std::string cdn_path = "^/_cdn/" + hezar::hub::sha256_hex(files_["model.pt"]);
+  hub_->fault({{"kind", "drop"}, {"match", cdn_path}, {"after", 2 * 1048576 + 3}, {"times", 1}});
+  hub_->fault({{"kind", "ignore_range"}, {"match", cdn_path}, {"times", 1}});
+  Result r = run_hezar({"pull", "org/m", "--quiet", "--include", "model.pt"}, env());
+  ASSERT_EQ(r.code, 0) << r;
+  EXPECT_EQ(read_text(snapshot() / "model.pt"), files_["model.pt"]);
+  expect_no_corrupt_blob();
+  int restarted = 0;  // the Range request answered 200 (whole body)
+  for (const auto& req : hub_->log()) restarted += req["range"] == "bytes=2097155-" && req["status"] == 200;
+  EXPECT_EQ(restarted, 1) << hub_->log().dump();
+}
+
 TEST_F(HubPullTest, AFailedRunKeepsNoPartialEntryAndTheRerunResumes) {
   const std::string cdn_path = "^/_cdn/" + hezar::hub::sha256_hex(files_["model.pt"]);
   hub_->fault({{"kind", "drop"}, {"match", cdn_path}, {"after", 1048576}, {"times", 1}});

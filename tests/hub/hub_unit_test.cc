@@ -1,8 +1,14 @@
 // Unit tests of the Hub client's pure rules: glob matching as Python's fnmatchcase + filter_repo_objects,
-// file name validation, repo folder names, URL quoting, retry waits, environment resolution.
+// file name validation, repo folder names, URL quoting, retry waits, environment resolution, and the
+// hashing thread that follows a download file.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
 #include <cstdlib>
+#include <string>
 
 #include "core/error.h"
 #include "hub/hub-api.h"
@@ -124,6 +130,83 @@ TEST(HubHashes, GitBlobSha1AndSha256) {
   EXPECT_EQ(git_blob_sha1_hex(""), "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391");
   EXPECT_EQ(git_blob_sha1_hex("hello\n"), "ce013625030ba8dba906f756967f9e9ca394464a");
   EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+namespace {
+std::string pseudo_random(size_t n, unsigned seed) {
+  std::string out(n, '\0');
+  unsigned x = seed * 2654435761u + 1;
+  for (char& c : out) {
+    x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+    c = static_cast<char>(x & 0xFF);
+  }
+  return out;
+}
+
+// Appends `bytes` to `file` in uneven chunks (as curl delivers them), reporting each to `hashing`.
+long long append_reporting(std::FILE* file, const std::string& bytes, long long have, FileHashFollower& hashing) {
+  for (size_t at = 0, step = 1; at < bytes.size(); step = step * 7 % 200003 + 1) {
+    const size_t n = std::min(bytes.size() - at, step);
+    EXPECT_EQ(std::fwrite(bytes.data() + at, 1, n, file), n);
+    std::fflush(file);
+    at += n;
+    have += static_cast<long long>(n);
+    hashing.written(have);
+  }
+  return have;
+}
+
+std::string temp_path(const std::string& name) {
+  const char* dir = std::getenv("TEST_TMPDIR");
+  return std::string(dir ? dir : "/tmp") + "/" + name + "." + std::to_string(::getpid());
+}
+}  // namespace
+
+TEST(HubHashes, FollowerHashesWhatIsAppendedIncludingKeptBytes) {
+  const std::string data = pseudo_random(5 * 1024 * 1024 + 17, 3);
+  const std::string path = temp_path("follow");
+  std::FILE* file = std::fopen(path.c_str(), "wb");
+  ASSERT_NE(file, nullptr);
+  const size_t kept = 2 * 1024 * 1024 + 5;  // a previous run's bytes: hashed by the worker from the file
+  std::fwrite(data.data(), 1, kept, file);
+  std::fflush(file);
+  FileHashFollower hashing(path, sha256_hex(data), static_cast<long long>(data.size()));
+  ASSERT_TRUE(hashing.enabled());
+  hashing.written(static_cast<long long>(kept));
+  const long long have = append_reporting(file, data.substr(kept), static_cast<long long>(kept), hashing);
+  std::fclose(file);
+  EXPECT_EQ(hashing.hex(have), sha256_hex(data));
+  std::remove(path.c_str());
+}
+
+TEST(HubHashes, FollowerRestartsAfterTruncationAndDoesGitSha1) {
+  const std::string data = pseudo_random(3 * 1024 * 1024 + 1, 4), junk = pseudo_random(1500 * 1024, 5);
+  const std::string path = temp_path("restart");
+  std::FILE* file = std::fopen(path.c_str(), "wb");
+  ASSERT_NE(file, nullptr);
+  FileHashFollower hashing(path, git_blob_sha1_hex(data), static_cast<long long>(data.size()));
+  append_reporting(file, junk, 0, hashing);  // e.g. a server that ignored Range: the bytes are dropped
+  hashing.restart();
+  ASSERT_EQ(::ftruncate(::fileno(file), 0), 0);
+  std::fseek(file, 0, SEEK_SET);
+  const long long have = append_reporting(file, data, 0, hashing);
+  std::fclose(file);
+  EXPECT_EQ(hashing.hex(have), git_blob_sha1_hex(data));
+  std::remove(path.c_str());
+}
+
+TEST(HubHashes, FollowerFailsWhenTheFileIsShorterThanReported) {
+  const std::string path = temp_path("short");
+  std::FILE* file = std::fopen(path.c_str(), "wb");
+  ASSERT_NE(file, nullptr);
+  std::fwrite("abc", 1, 3, file);
+  std::fclose(file);
+  FileHashFollower hashing(path, std::string(64, 'a'), 10);
+  EXPECT_THROW(hashing.hex(10), hezar::RuntimeFailure);
+  FileHashFollower unknown(path, "\"not-a-hash\"", 3);  // no hash to check: nothing runs
+  EXPECT_FALSE(unknown.enabled());
+  EXPECT_EQ(unknown.hex(3), "");
+  std::remove(path.c_str());
 }
 
 TEST(HubIds, LooksLikeRepoId) {
