@@ -95,24 +95,34 @@ std::vector<TextRecord> read_file(const SequenceLabelingDatasetConfig& c, const 
   std::string format = c.format;
   if (format == "auto") {
     format = text_format_of(file);
-    if (format != "conll" && format != "jsonl") format = sentence_format_sniff(file);
+    if (format != "conll" && format != "jsonl" && format != "csv" && format != "tsv")
+      format = sentence_format_sniff(file);
   }
+  // CSV/TSV cells hold the lists as JSON arrays (as the Hub dataset conversion writes JSONL shards).
+  if (format == "csv" || format == "tsv") return text_records_read(file, format, std::nullopt);
   if (format == "conll") return conll_read(file, c.tokens_field, c.tags_field);
   if (format == "word_tag") return word_tag_read(file, c.tokens_field, c.tags_field);
   if (format == "jsonl") return text_records_read(file, "jsonl", std::nullopt);
   throw BadInput(detail::concat("sequence_labeling dataset: dataset.format '", format,
-                                "' is not one of auto, conll, jsonl, word_tag"));
+                                "' is not one of auto, conll, jsonl, word_tag, csv, tsv"));
 }
 
 std::string value_text(const nlohmann::json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
 
+// A list field: a JSON list, or (from CSV/TSV) a cell holding one.
+nlohmann::json list_field(const TextRecord& r, const std::string& name, const char* config_key) {
+  const nlohmann::json& v = record_field(r, name, config_key);
+  if (!v.is_string()) return v;
+  return nlohmann::json::parse(v.get<std::string>(), nullptr, /*allow_exceptions=*/false);
+}
+
 // The words and tag names of a record, checked.
 void sentence_of(const TextRecord& r, const SequenceLabelingDatasetConfig& c, std::vector<std::string>* words,
                  std::vector<std::string>* tags) {
-  const nlohmann::json& w = record_field(r, c.tokens_field, "tokens_field");
-  const nlohmann::json& t = record_field(r, c.tags_field, "tags_field");
+  const nlohmann::json w = list_field(r, c.tokens_field, "tokens_field");
+  const nlohmann::json t = list_field(r, c.tags_field, "tags_field");
   HEZAR_CHECK_INPUT(w.is_array() && t.is_array(), r.where, ": '", c.tokens_field, "' and '", c.tags_field,
-                    "' must be lists (of words and of their tags)");
+                    "' must be lists of words and of their tags (JSON arrays in CSV/TSV cells)");
   HEZAR_CHECK_INPUT(w.size() == t.size(), r.where, ": ", w.size(), " words but ", t.size(), " tags");
   for (size_t i = 0; i < w.size(); ++i) {
     HEZAR_CHECK_INPUT(w[i].is_string() || w[i].is_number(), r.where, ": word ", i + 1, " is not a string");

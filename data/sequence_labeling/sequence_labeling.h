@@ -32,7 +32,7 @@ struct SequenceLabelingDatasetConfig : TextDatasetConfig {
   std::map<int, std::string> id2label;
 
   void visit(FieldVisitor& v) override {
-    visit_source(v, "auto | conll | jsonl | word_tag (auto: by extension, then by content)", false);
+    visit_source(v, "auto | conll | jsonl | word_tag | csv | tsv (auto: by extension, then by content)", false);
     v("tokens_field", tokens_field, "JSONL field with the list of words");
     v("tags_field", tags_field, "JSONL field with the list of tags");
     visit_limits(v);

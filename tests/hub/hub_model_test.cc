@@ -279,4 +279,41 @@ TEST_F(HubModelTest, DatasetReposLoadByIdAndParquetIsRefused) {
   EXPECT_TRUE(contains(r.err, "Parquet is not supported yet")) << r;
 }
 
+// Text dataset repos by id: JSONL shards + a TSV split for text classification, and JSONL shards with
+// token/tag lists for sequence labeling (the lists survive the conversion as JSON arrays in CSV cells).
+TEST_F(HubModelTest, TextDatasetReposTrainTextModelsById) {
+  const std::vector<std::pair<std::string, std::string>> reviews = {
+      {"a gorgeous , witty , seductive movie .", "pos"}, {"the plot is dull and the acting is worse .", "neg"},
+      {"این فیلم واقعا زیبا و دیدنی بود", "pos"},       {"بازی‌ها ضعیف و داستان خسته‌کننده است", "neg"}};
+  std::string train_a, train_b, test = "text\tlabel\n", tagged_a, tagged_b;
+  for (int i = 0; i < 24; ++i) {
+    const auto& [text, label] = reviews[i % reviews.size()];
+    (i % 2 ? train_a : train_b) += json({{"text", text}, {"label", label}}).dump() + "\n";
+    if (i < 8) test += text + "\t" + label + "\n";
+    json words = json::array(), tags = json::array();
+    for (const char* w : {"the", "movie", "is", "good"}) words.push_back(w);
+    for (const char* t : {"DT", "NN", "VBZ", "JJ"}) tags.push_back(t);
+    (i % 2 ? tagged_a : tagged_b) += json({{"tokens", words}, {"tags", tags}}).dump() + "\n";
+  }
+  hub_->commit("org/reviews", {{"data/train-00000-of-00002.jsonl", train_a}, {"data/train-00001-of-00002.jsonl", train_b},
+                               {"data/test-00000-of-00001.tsv", test}}, "dataset");
+  hub_->commit("org/tagged", {{"data/train-00000-of-00002.jsonl", tagged_a}, {"data/train-00001-of-00002.jsonl", tagged_b},
+                              {"data/test-00000-of-00001.jsonl", tagged_a}}, "dataset");
+  const std::string model = "  hidden_size: 32\n  num_hidden_layers: 1\n  num_attention_heads: 2\n"
+                            "  intermediate_size: 64\n  max_position_embeddings: 64\n";
+  const std::string rest = "preprocessor:\n  name: wordpiece_tokenizer\n  vocab_size: 200\n  min_frequency: 1\n"
+                           "trainer:\n  output_dir: unused\n  num_epochs: 1\n  batch_size: 8\n";
+  for (const auto& [task, repo] : {std::pair<std::string, std::string>{"text_classification", "org/reviews"},
+                                   {"sequence_labeling", "org/tagged"}}) {
+    const fs::path dir = fresh_dir("text_" + task);
+    write_text(dir / "job.yaml", "model:\n  name: bert_" + task + "\n" + model + "dataset:\n  name: " + task +
+                                     "\n  path: " + repo + "\n  max_length: 32\n" + rest);
+    Result r = run_hezar({"train", (dir / "job.yaml").string(), "--output-dir", (dir / "out").string()}, env());
+    ASSERT_EQ(r.code, 0) << task << r;
+    Result eval = run_hezar({"eval", (dir / "out").string(), "--dataset", (dir / "job.yaml").string(), "--json"}, env());
+    ASSERT_EQ(eval.code, 0) << task << eval;
+    EXPECT_TRUE(contains(eval.out, task == "sequence_labeling" ? "\"f1\"" : "\"accuracy\"")) << eval;
+  }
+}
+
 }  // namespace
