@@ -114,6 +114,10 @@ Trainer::Trainer(std::shared_ptr<Model> model, const TrainerConfig& config,
   HEZAR_CHECK_INPUT(task == model_->task(), "trainer.task '", task, "' does not match model '",
                     model_->config().name(), "' (task ", model_->task(), ")");
   config_.task = task;
+  HEZAR_CHECK_INPUT(config_.save_enabled || !config_.load_best_model_at_end,
+                    "trainer.load_best_model_at_end needs the epoch checkpoints; set save_enabled: true");
+  if (config_.distributed)
+    spdlog::warn("trainer.distributed does nothing by itself (as in Hezar); start ranks with --nproc-per-node N");
   dataset_check_task(*train_dataset_, task, model_->config().name());
   if (eval_dataset_) dataset_check_task(*eval_dataset_, task, model_->config().name());
   metrics_ = metrics_build(config_.metrics.empty() ? default_metrics(task) : config_.metrics);
@@ -314,7 +318,7 @@ std::map<std::string, double> Trainer::end_epoch() {
     scheduler_->apply(*optimizer_);
   }
   if (log_) log_->add(state_.global_step, state_.epoch, state_.loss_tracker_avg, current_lr(*optimizer_), results);
-  save_checkpoint();
+  if (config_.save_enabled) save_checkpoint();
   return results;
 }
 

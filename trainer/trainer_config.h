@@ -37,6 +37,13 @@ struct TrainerConfig : Config {
   int num_dataloader_workers = 0;
   bool dataloader_shuffle = true;
   bool do_evaluate = true;
+  bool evaluate_with_generate = true;
+  bool save_enabled = true;
+  // Accepted so Hezar's train_config.yaml files load; see the descriptions in visit().
+  std::optional<std::string> device = std::string("cuda");
+  bool use_cpu = false;
+  bool distributed = false;
+  std::optional<std::string> save_freq;
   std::optional<double> save_steps;
   std::optional<int64_t> log_steps;
   std::optional<int> save_total_limit;
@@ -71,6 +78,13 @@ struct TrainerConfig : Config {
     v("num_dataloader_workers", num_dataloader_workers, "threads preparing batches ahead");
     v("dataloader_shuffle", dataloader_shuffle, "shuffle the training data each epoch");
     v("do_evaluate", do_evaluate, "evaluate on the eval split after each epoch");
+    v("evaluate_with_generate", evaluate_with_generate,
+      "generative models evaluate with generate() (no effect on the other models)");
+    v("save_enabled", save_enabled, "save a checkpoint at each epoch end (save_steps checkpoints still run, as Hezar)");
+    v("device", device, "Hezar's device; this LibTorch build is CPU-only, so training runs on CPU whatever it says");
+    v("use_cpu", use_cpu, "Hezar's force-CPU switch (always CPU here)");
+    v("distributed", distributed, "Hezar's unused flag; start distributed runs with --nproc-per-node or torchrun");
+    v("save_freq", save_freq, "deprecated in Hezar; ignored");
     v("save_steps", save_steps, "save a checkpoint every N steps, or this fraction of all steps (default: every epoch)");
     v("log_steps", log_steps, "log train.loss/train.lr every N steps (progress lines when not on a terminal)");
     v("save_total_limit", save_total_limit, "keep at most N checkpoints (the best one is never deleted)");

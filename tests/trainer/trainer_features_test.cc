@@ -113,6 +113,21 @@ TEST_F(TrainerFeatures, TensorBoardEventsAreWritten) {
   EXPECT_TRUE(found);
 }
 
+// Hezar's TrainerConfig fields that do nothing on a CPU build load without error; save_enabled: false
+// drops the epoch-end checkpoints as in Hezar.
+TEST_F(TrainerFeatures, HezarOnlyFieldsLoadAndSaveEnabledDropsEpochCheckpoints) {
+  const std::string out = testing::scratch("hezar_fields").string();
+  auto r = run_hezar(train_args(out, {"trainer.device=cuda", "trainer.use_cpu=true", "trainer.evaluate_with_generate=true",
+                                      "trainer.save_freq=deprecated", "trainer.save_enabled=false"}));
+  ASSERT_EQ(r.code, 0) << r;
+  EXPECT_TRUE(fs::exists(out + "/model.pt"));
+  EXPECT_FALSE(fs::exists(out + "/checkpoints/trainer_state.yaml"));
+  const std::string bad = testing::scratch("hezar_fields_bad").string();
+  r = run_hezar(train_args(bad, {"trainer.save_enabled=false", "trainer.load_best_model_at_end=true"}));
+  EXPECT_EQ(r.code, 2) << r;
+  EXPECT_NE(r.err.find("load_best_model_at_end needs the epoch checkpoints"), std::string::npos) << r;
+}
+
 TEST_F(TrainerFeatures, BadOptionsAreOneLineErrors) {
   struct Case {
     std::string set, expected;
@@ -122,7 +137,8 @@ TEST_F(TrainerFeatures, BadOptionsAreOneLineErrors) {
            {"trainer.lr_scheduler_kwargs.warmup_step=3", "did you mean 'warmup_steps'"},
            {"trainer.mixed_precision=fp16", "needs a GPU build"},
            {"trainer.optimizer=adamm", "valid: adam, adamw, sgd"},
-           {"trainer.gradient_accumulation_steps=0", "gradient_accumulation_steps must be >= 1"}}) {
+           {"trainer.gradient_accumulation_steps=0", "gradient_accumulation_steps must be >= 1"},
+           {"trainer.metric_for_best_model=f2", "did you mean 'f1'"}}) {
     const std::string out = testing::scratch("bad").string() + "/out";
     auto r = run_hezar(train_args(out, {c.set}));
     EXPECT_EQ(r.code, 2) << c.set << r;
