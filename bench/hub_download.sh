@@ -44,21 +44,7 @@ URL="$HF_ENDPOINT/bench/big/resolve/main/big.bin"
 admin() { curl -sS -X POST -H 'Content-Type: application/json' -d "$2" "$HF_ENDPOINT/_admin/$1" >/dev/null; }
 now() { date +%s.%N; }
 
-# Waits until other processes use < 15% of the CPUs over 2 s (at most MAX_WAIT s); prints the seconds
-# waited. The machine is shared: a neighbour's compile on one of 2 cores swings these numbers 2x.
-wait_idle() {
-  $PY - "$MAX_WAIT" <<'PYEOF'
-import sys, time
-def ticks():
-    f = [int(v) for v in open("/proc/stat").readline().split()[1:9]]
-    return sum(f) - f[3] - f[4], sum(f)
-start = time.time()
-while time.time() - start < float(sys.argv[1]):
-    b0, t0 = ticks(); time.sleep(2); b1, t1 = ticks()
-    if (b1 - b0) / max(t1 - t0, 1) < 0.15: break
-print(int(time.time() - start))
-PYEOF
-}
+wait_idle() { $PY bench/wait_idle.py "$MAX_WAIT"; }
 # One timed run of a side into a fresh destination: "WALL_S FOREIGN_PCT" (bench/measure.py).
 run_side() {
   rm -rf "$WORK/cache" "$WORK/curl.bin"; sync
