@@ -87,7 +87,7 @@ void add_predict_command(CLI::App& app) {
   static std::vector<std::string> args;
   static std::string input_file, field = "text";
   static int top_k = 1, batch_size = 32;
-  static bool json = false, scores = false, offsets = false;
+  static bool json = false, scores = false, offsets = false, bf16 = false;
   cmd->add_option("model", model_dir, "model directory (model_config.yaml + weights + preprocessor/) or Hub id org/name[@revision]")->required();
   cmd->add_option("inputs", args, "inputs (image files or texts), or - for one per stdin line");
   cmd->add_option("--input-file", input_file, "more inputs: .txt lines, a .jsonl field or a .csv/.tsv column");
@@ -95,12 +95,15 @@ void add_predict_command(CLI::App& app) {
   cmd->add_option("--top-k", top_k, "how many labels to return per input")->capture_default_str();
   cmd->add_option("--batch-size", batch_size, "inputs per forward pass")->capture_default_str();
   cmd->add_flag("--json", json, "one JSON line per input, in Hezar's output shape");
+  cmd->add_flag("--bf16", bf16, "run the model in bfloat16 (about 2x faster on CPUs with AMX/AVX512-BF16; "
+                                 "scores differ from fp32 in the 2nd-3rd digit)");
   cmd->add_flag("--return-scores", scores, "sequence labeling: add each token's score");
   cmd->add_flag("--return-offsets", offsets, "sequence labeling: add each token's start/end (code points)");
   cmd->callback([] {
     HEZAR_CHECK_INPUT(batch_size >= 1, "--batch-size must be at least 1");
     std::vector<std::string> inputs = read_inputs(args, input_file, field);
     auto model = model_load(hub::hub_resolve_model_dir(model_dir));  // a folder or a Hub id
+    if (bf16) model->to(at::kBFloat16);
     PredictOptions options;
     options.top_k = top_k;
     options.return_scores = scores;

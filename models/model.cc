@@ -58,6 +58,12 @@ nlohmann::json Model::predict(const std::vector<std::string>& inputs, const Pred
   c10::InferenceMode guard;
   eval();
   TensorMap model_inputs = preprocess(inputs);
+  // A model converted to another floating dtype (predict --bf16) takes its float inputs in that dtype.
+  const auto params = parameters();
+  if (!params.empty())
+    for (auto& [key, tensor] : model_inputs)
+      if (tensor.is_floating_point() && tensor.scalar_type() != params.front().scalar_type())
+        tensor = tensor.to(params.front().scalar_type());
   TensorMap outputs = forward(model_inputs);
   return post_process(outputs, options);
 }

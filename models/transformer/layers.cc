@@ -50,10 +50,14 @@ at::Tensor activation(const std::string& name, const at::Tensor& x) {
 at::Tensor additive_attention_mask(const at::Tensor& mask, at::ScalarType dtype) {
   if (!mask.defined()) return {};
   HEZAR_CHECK_INPUT(mask.dim() == 2, "attention_mask must be [batch, length], got ", mask.sizes());
-  at::Tensor keep = mask.to(dtype).unsqueeze(1).unsqueeze(2);
-  const double lowest = dtype == at::kDouble ? std::numeric_limits<double>::lowest()
-                                             : static_cast<double>(std::numeric_limits<float>::lowest());
-  return (1.0 - keep) * lowest;
+  // HF's torch.finfo(dtype).min for the dtype itself: float's lowest would round to -inf in bfloat16, and
+  // 0 * -inf at the kept positions is NaN.
+  double lowest = static_cast<double>(std::numeric_limits<float>::lowest());
+  if (dtype == at::kDouble) lowest = std::numeric_limits<double>::lowest();
+  if (dtype == at::kBFloat16) lowest = static_cast<double>(std::numeric_limits<c10::BFloat16>::lowest());
+  if (dtype == at::kHalf) lowest = static_cast<double>(std::numeric_limits<c10::Half>::lowest());
+  return at::zeros({mask.size(0), 1, 1, mask.size(1)}, mask.options().dtype(dtype))
+      .masked_fill(mask.eq(0).unsqueeze(1).unsqueeze(2), lowest);
 }
 
 at::Tensor multi_head_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,

@@ -80,6 +80,12 @@ TEST_P(TextTasks, TrainsEvaluatesAndPredictsFromOneYaml) {
   ASSERT_EQ(predicted.code, 0) << predicted;
   const json result = json::parse(predicted.out);
   ASSERT_TRUE(result.is_array());
+  // The same model in bfloat16 gives the same shape and, on these confident predictions, the same top result.
+  auto bf16 = run_hezar({"predict", out, input, "--json", "--top-k", "2", "--return-scores", "--return-offsets", "--bf16"});
+  ASSERT_EQ(bf16.code, 0) << bf16;
+  const json result_bf16 = json::parse(bf16.out);
+  ASSERT_EQ(result_bf16.size(), result.size()) << result_bf16;
+  EXPECT_NEAR(result_bf16[0]["score"].get<double>(), result[0]["score"].get<double>(), 0.05) << result_bf16;
   if (task == "text_classification") {
     ASSERT_EQ(result.size(), 2u);  // top 2 of the labels "-1" and "1"
     EXPECT_TRUE(result[0]["label"] == "-1" || result[0]["label"] == "1") << result;
