@@ -3,47 +3,19 @@
 #include <string>
 
 #include "cli/commands.h"
-#include "core/file_util.h"
-#include "data/csv.h"
+#include "data/text_source.h"
 #include "hub/hub.h"
 #include "models/model.h"
 
 namespace hezar::cli {
 
 namespace {
-bool has_suffix(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-// Inputs from a file: .txt lines, the `field` of each .jsonl object, or the `field` column of a .csv/.tsv.
+// Inputs from a file: .txt lines, the `field` of each .jsonl object, or the `field` column of a .csv/.tsv
+// (the text datasets' reader, so errors name file:line and the closest field).
 std::vector<std::string> read_input_file(const std::string& path, const std::string& field) {
   std::vector<std::string> inputs;
-  if (has_suffix(path, ".csv") || has_suffix(path, ".tsv")) {
-    const CsvTable table = csv_read(path, has_suffix(path, ".tsv") ? '\t' : ',');
-    const int column = csv_column(table, field, path);
-    for (const auto& row : table.rows) inputs.push_back(row[column]);
-    return inputs;
-  }
-  const std::string text = file_read(path);
-  size_t line_no = 0;
-  for (size_t begin = 0; begin < text.size();) {
-    size_t end = text.find('\n', begin);
-    if (end == std::string::npos) end = text.size();
-    std::string line = text.substr(begin, end - begin);
-    begin = end + 1;
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.find_first_not_of(" \t") == std::string::npos) continue;
-    if (!has_suffix(path, ".jsonl")) {
-      inputs.push_back(line);
-      continue;
-    }
-    nlohmann::json row = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-    HEZAR_CHECK_INPUT(row.is_object(), path, ":", line_no, ": not a JSON object");
-    HEZAR_CHECK_INPUT(row.contains(field) && row[field].is_string(), path, ":", line_no, ": no string field '",
-                      field, "' (choose it with --field)");
-    inputs.push_back(row[field].get<std::string>());
-  }
+  for (const auto& record : text_records_read(path, text_format_of(path), std::nullopt, field))
+    inputs.push_back(record_text(record, field, "--field"));
   return inputs;
 }
 

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -87,6 +88,20 @@ TEST_P(TextTasks, TrainsEvaluatesAndPredictsFromOneYaml) {
   ASSERT_EQ(result_bf16.size(), result.size()) << result_bf16;
   EXPECT_NEAR(result_bf16[0]["score"].get<double>(), result[0]["score"].get<double>(), 0.05) << result_bf16;
   if (task == "text_classification") {
+    // Inputs from files: txt lines, a JSONL field, a CSV column; one JSON line out per input.
+    testing::write_text(dir / "in.txt", "a fine film .\n\nthe plot is dull .\n");
+    testing::write_text(dir / "in.jsonl", "{\"review\": \"a fine film .\"}\n{\"review\": \"the plot is dull .\"}\n");
+    testing::write_text(dir / "in.csv", "id,review\n1,a fine film .\n2,\"the plot, it is dull .\"\n");
+    for (const auto& [file, field] : std::vector<std::pair<std::string, std::string>>{
+             {"in.txt", "text"}, {"in.jsonl", "review"}, {"in.csv", "review"}}) {
+      auto from_file = run_hezar({"predict", out, "--input-file", (dir / file).string(), "--field", field, "--json"});
+      ASSERT_EQ(from_file.code, 0) << file << from_file;
+      EXPECT_EQ(std::count(from_file.out.begin(), from_file.out.end(), '\n'), 2) << file << from_file;
+    }
+    auto bad_field = run_hezar({"predict", out, "--input-file", (dir / "in.jsonl").string(), "--field", "reviw"});
+    EXPECT_EQ(bad_field.code, 2) << bad_field;
+    EXPECT_NE(bad_field.err.find("in.jsonl:1"), std::string::npos) << bad_field;
+    EXPECT_NE(bad_field.err.find("did you mean 'review'"), std::string::npos) << bad_field;
     ASSERT_EQ(result.size(), 2u);  // top 2 of the labels "-1" and "1"
     EXPECT_TRUE(result[0]["label"] == "-1" || result[0]["label"] == "1") << result;
   } else if (task == "sequence_labeling") {
