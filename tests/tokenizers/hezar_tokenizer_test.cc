@@ -14,6 +14,7 @@
 #include "preprocessors/tokenizers/convert.h"
 #include "preprocessors/tokenizers/tokenizer.h"
 #include "tests/tokenizers/fixture_util.h"
+#include "tests/tokenizers/material.h"
 
 namespace fs = std::filesystem;
 
@@ -25,7 +26,7 @@ using test::read_json;
 using test::tokenizer_fixture_dir;
 
 std::string temp_dir(const std::string& name) {
-  fs::path p = fs::temp_directory_path() / ("hezar_tok_" + name + "_" + std::to_string(::getpid()));
+  fs::path p = hezar::test::test_tmp_root() / ("hezar_tok_" + name + "_" + std::to_string(::getpid()));
   fs::remove_all(p);
   fs::create_directories(p);
   return p.string();

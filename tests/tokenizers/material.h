@@ -54,8 +54,14 @@ inline void split_heldout(const std::vector<std::string>& lines, std::vector<std
   for (size_t i = 0; i < lines.size(); ++i) (i % 10 == 9 ? heldout : train).push_back(lines[i]);
 }
 
+// Bazel's per-test temp folder (cleaned by Bazel), else the system's.
+inline std::filesystem::path test_tmp_root() {
+  const char* dir = std::getenv("TEST_TMPDIR");
+  return dir && *dir ? std::filesystem::path(dir) : std::filesystem::temp_directory_path();
+}
+
 inline std::string scratch_dir(const std::string& tag) {
-  auto p = std::filesystem::temp_directory_path() / ("hezar_" + tag + "_" + std::to_string(::getpid()));
+  auto p = test_tmp_root() / ("hezar_" + tag + "_" + std::to_string(::getpid()));
   std::filesystem::create_directories(p);
   return p.string();
 }

@@ -29,7 +29,7 @@ std::string npm_dir() {
 }
 
 std::string work_dir() {
-  fs::path p = fs::temp_directory_path() / ("hezar_oracle_" + std::to_string(::getpid()));
+  fs::path p = hezar::test::test_tmp_root() / ("hezar_oracle_" + std::to_string(::getpid()));
   fs::create_directories(p);
   return p.string();
 }
