@@ -22,6 +22,7 @@
 #include <iostream>
 #include <vector>
 
+#include "core/memory_policy.h"
 #include "models/bert/bert.h"
 #include "models/model.h"
 #include "preprocessors/text_tokenizer.h"
@@ -164,6 +165,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string mode = argv[1], dir = argv[2];
+  hezar::memory_policy_apply();  // as the hezar executable does at startup
   try {
     if (mode == "save") return save(dir, argv[3]);
     const int threads = std::stoi(argv[3]);

@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "core/memory_policy.h"
 
 #ifndef HEZAR_VERSION
 #define HEZAR_VERSION "0.1.0"
@@ -59,6 +60,7 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  hezar::memory_policy_apply();  // before the first tensor is allocated
   const int code = run(argc, argv);
   // Every file is closed by now; LibTorch's static destructors only free memory and take ~10% of a
   // short command's wall time, so flush the streams and leave without running them.

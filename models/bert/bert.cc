@@ -46,7 +46,7 @@ TensorMap BertClassifier::forward(const TensorMap& inputs) {
   out["pooler_output"] = encoded.pooler_output;
   // Text classification reads the pooled [CLS]; sequence labeling every token.
   const at::Tensor& features =
-      spec().kind == TextTask::kTextClassification ? encoded.pooler_output : encoded.last_hidden_state();
+      spec().kind == TextTask::kTextClassification ? encoded.pooler_output : encoded.last_hidden_state;
   out["logits"] = classifier_->forward(at::dropout(features, dropout_, is_training()));
   pass_through(out, inputs);
   return out;
@@ -82,7 +82,7 @@ TensorMap BertMaskFilling::forward(const TensorMap& inputs) {
   auto encoded = bert_->forward(inputs);
   TensorMap out;
   add_hidden_states(out, encoded);
-  const at::Tensor last = labelled_positions(inputs, encoded.last_hidden_state(), out);
+  const at::Tensor last = labelled_positions(inputs, encoded.last_hidden_state, out);
   at::Tensor h = transform_norm_->forward(transformer::activation(act_, transform_->forward(last)));
   out["logits"] = decoder_->forward(h);
   pass_through(out, inputs);

@@ -32,6 +32,7 @@ struct BertFields {
   bool use_cache = true;
   std::optional<double> classifier_dropout;
   std::optional<bool> tie_word_embeddings;  // HF's; unset = true (mask filling ties the decoder)
+  std::optional<bool> output_hidden_states;  // HF's; unset = false
 
   void visit_bert(FieldVisitor& v) {
     v("vocab_size", vocab_size);
@@ -51,6 +52,7 @@ struct BertFields {
     v("use_cache", use_cache);
     v("classifier_dropout", classifier_dropout, "dropout before the head; unset = hidden_dropout_prob");
     v("tie_word_embeddings", tie_word_embeddings, "tie the LM decoder to the word embeddings (default true)");
+    v("output_hidden_states", output_hidden_states, "also output every layer's hidden states (default false)");
   }
 
   transformer::BertHParams hparams(const std::string& who, bool pooler) const {

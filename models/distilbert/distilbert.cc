@@ -44,7 +44,7 @@ TensorMap DistilBertTextClassification::forward(const TensorMap& inputs) {
   auto encoded = distilbert_->forward(inputs);
   TensorMap out;
   add_hidden_states(out, encoded);
-  at::Tensor pooled = at::relu(pre_classifier_->forward(encoded.last_hidden_state().select(1, 0)));
+  at::Tensor pooled = at::relu(pre_classifier_->forward(encoded.last_hidden_state.select(1, 0)));
   out["logits"] = classifier_->forward(at::dropout(pooled, dropout_, is_training()));
   pass_through(out, inputs);
   return out;
@@ -63,7 +63,7 @@ TensorMap DistilBertSequenceLabeling::forward(const TensorMap& inputs) {
   auto encoded = distilbert_->forward(inputs);
   TensorMap out;
   add_hidden_states(out, encoded);
-  out["logits"] = classifier_->forward(at::dropout(encoded.last_hidden_state(), dropout_, is_training()));
+  out["logits"] = classifier_->forward(at::dropout(encoded.last_hidden_state, dropout_, is_training()));
   pass_through(out, inputs);
   return out;
 }
@@ -87,7 +87,7 @@ TensorMap DistilBertMaskFilling::forward(const TensorMap& inputs) {
   auto encoded = distilbert_->forward(inputs);
   TensorMap out;
   add_hidden_states(out, encoded);
-  const at::Tensor last = labelled_positions(inputs, encoded.last_hidden_state(), out);
+  const at::Tensor last = labelled_positions(inputs, encoded.last_hidden_state, out);
   at::Tensor h = transformer::activation(act_, vocab_transform_->forward(last));
   out["logits"] = vocab_projector_->forward(vocab_layer_norm_->forward(h));
   pass_through(out, inputs);

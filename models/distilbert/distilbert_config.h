@@ -29,6 +29,7 @@ struct DistilBertFields {
   int vocab_size = 42000;
   std::optional<bool> sinusoidal_pos_embds;  // HF's; unset = false (learned positions)
   std::optional<bool> tie_word_embeddings;   // HF's; unset = true (mask filling ties the projector)
+  std::optional<bool> output_hidden_states;  // HF's; unset = false
 
   // `extra` lists the task config's own fields, written after `qa_dropout` as Hezar orders them.
   template <class Extra>
@@ -50,6 +51,7 @@ struct DistilBertFields {
     v("vocab_size", vocab_size);
     v("sinusoidal_pos_embds", sinusoidal_pos_embds, "fixed sinusoidal position embeddings (default false)");
     v("tie_word_embeddings", tie_word_embeddings, "tie the LM projector to the word embeddings (default true)");
+    v("output_hidden_states", output_hidden_states, "also output every layer's hidden states (default false)");
   }
 
   transformer::DistilBertHParams hparams(const std::string& who) const {
@@ -66,6 +68,7 @@ struct DistilBertFields {
     p.sinusoidal_pos_embds = sinusoidal_pos_embds.value_or(false);
     p.initializer_range = initializer_range;
     p.pad_token_id = pad_token_id;
+    p.output_hidden_states = output_hidden_states.value_or(false);
     p.who = who;
     return p;
   }

@@ -1,5 +1,7 @@
 #include "models/distilbert/distilbert_modeling.h"
 
+#include <ATen/core/grad_mode.h>
+
 #include <cmath>
 
 #include "core/error.h"
@@ -41,6 +43,11 @@ DistilBertBlockImpl::DistilBertBlockImpl(const DistilBertHParams& p) : torch::nn
 
 at::Tensor DistilBertBlockImpl::forward(const at::Tensor& x, const at::Tensor& additive_mask) {
   const bool train = is_training();
+  if (!train && !at::GradMode::is_enabled()) {
+    return post_ln_layer_infer({q_lin_, k_lin_, v_lin_, out_lin_, sa_layer_norm_, lin1_, lin2_, output_layer_norm_,
+                                p_.n_heads, p_.activation},
+                               qkv_, x, additive_mask);
+  }
   at::Tensor ctx = multi_head_attention(q_lin_->forward(x), k_lin_->forward(x), v_lin_->forward(x), additive_mask,
                                         p_.n_heads, p_.attention_dropout, train, /*scale_query_first=*/true);
   at::Tensor sa = sa_layer_norm_->forward(out_lin_->forward(ctx) + x);
@@ -87,12 +94,13 @@ EncoderOutput DistilBertEncoderImpl::forward(const at::Tensor& input_ids, const 
   x = at::dropout(embeddings_norm_->forward(x), p_.dropout, is_training());
 
   EncoderOutput out;
-  out.hidden_states.push_back(x);
+  if (p_.output_hidden_states) out.hidden_states.push_back(x);
   at::Tensor mask = additive_attention_mask(attention_mask, x.scalar_type());
   for (auto& layer : layers_) {
     x = layer->forward(x, mask);
-    out.hidden_states.push_back(x);
+    if (p_.output_hidden_states) out.hidden_states.push_back(x);
   }
+  out.last_hidden_state = x;
   return out;
 }
 

@@ -29,16 +29,19 @@ struct DistilBertHParams {
   bool sinusoidal_pos_embds = false;
   double initializer_range = 0.02;
   int64_t pad_token_id = 0;
+  bool output_hidden_states = false;  // keep every layer's output (HF's output_hidden_states)
   std::string who = "distilbert";
 };
 
 class DistilBertBlockImpl : public torch::nn::Module {
  public:
   explicit DistilBertBlockImpl(const DistilBertHParams& p);
+  // Without autograd (eval, inference) this runs post_ln_layer_infer; otherwise the module path.
   at::Tensor forward(const at::Tensor& x, const at::Tensor& additive_mask);
 
  private:
   DistilBertHParams p_;
+  QkvCache qkv_;
   torch::nn::Linear q_lin_{nullptr}, k_lin_{nullptr}, v_lin_{nullptr}, out_lin_{nullptr};
   torch::nn::Linear lin1_{nullptr}, lin2_{nullptr};
   torch::nn::LayerNorm sa_layer_norm_{nullptr}, output_layer_norm_{nullptr};

@@ -55,8 +55,8 @@ TensorMap RobertaClassifier::forward(const TensorMap& inputs) {
   add_hidden_states(out, encoded);
   const bool train = is_training();
   // Text classification reads <s>; sequence labeling applies the head to every token.
-  at::Tensor x = spec().kind == TextTask::kTextClassification ? encoded.last_hidden_state().select(1, 0)
-                                                              : encoded.last_hidden_state();
+  at::Tensor x = spec().kind == TextTask::kTextClassification ? encoded.last_hidden_state.select(1, 0)
+                                                              : encoded.last_hidden_state;
   x = at::dropout(x, dropout_, train);
   if (!linear_head_) x = at::dropout(at::tanh(dense_->forward(x)), dropout_, train);
   out["logits"] = out_proj_->forward(x);
@@ -102,7 +102,7 @@ TensorMap RobertaMaskFilling::forward(const TensorMap& inputs) {
   TensorMap out;
   add_hidden_states(out, encoded);
   // RobertaLMHead: dense -> gelu (erf, whatever hidden_act is) -> layer_norm -> decoder.
-  const at::Tensor last = labelled_positions(inputs, encoded.last_hidden_state(), out);
+  const at::Tensor last = labelled_positions(inputs, encoded.last_hidden_state, out);
   at::Tensor h = layer_norm_->forward(at::gelu(dense_->forward(last)));
   out["logits"] = decoder_->forward(h);
   pass_through(out, inputs);

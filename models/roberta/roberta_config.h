@@ -33,6 +33,7 @@ struct RobertaFields {
   bool use_cache = true;
   int vocab_size = 42000;
   std::optional<bool> tie_word_embeddings;  // HF's; unset = true (mask filling ties the decoder)
+  std::optional<bool> output_hidden_states;  // HF's; unset = false
 
   void visit_roberta(FieldVisitor& v) {
     v("attention_probs_dropout_prob", attention_probs_dropout_prob);
@@ -55,6 +56,7 @@ struct RobertaFields {
     v("use_cache", use_cache);
     v("vocab_size", vocab_size);
     v("tie_word_embeddings", tie_word_embeddings, "tie the LM decoder to the word embeddings (default true)");
+    v("output_hidden_states", output_hidden_states, "also output every layer's hidden states (default false)");
   }
 
   transformer::BertHParams hparams(const std::string& who, bool pooler) const {

@@ -41,35 +41,14 @@ BertLayerImpl::BertLayerImpl(const BertHParams& p) : torch::nn::Module("BertLaye
       "LayerNorm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({h}).eps(p.layer_norm_eps)));
 }
 
-bool BertLayerImpl::can_use_fused() const {
-  return !is_training() && !at::GradMode::is_enabled() && (p_.hidden_act == "gelu" || p_.hidden_act == "relu");
+PostLnLayerParts BertLayerImpl::parts() const {
+  return {query_, key_, value_, attn_out_, attn_norm_, intermediate_, output_, out_norm_, p_.num_attention_heads,
+          p_.hidden_act};
 }
 
-at::Tensor BertLayerImpl::forward_fused(const at::Tensor& x, const at::Tensor& padding_mask) {
-  std::vector<std::pair<const void*, uint32_t>> source;
-  for (const auto* t : {&query_->weight, &key_->weight, &value_->weight, &query_->bias, &key_->bias, &value_->bias})
-    source.emplace_back(t->data_ptr(), t->_version());
-  if (source != qkv_source_ || !qkv_weight_.defined()) {
-    qkv_weight_ = at::cat({query_->weight, key_->weight, value_->weight}, 0);
-    qkv_bias_ = at::cat({query_->bias, key_->bias, value_->bias}, 0);
-    qkv_source_ = source;
-  }
-  c10::optional<at::Tensor> mask;
-  c10::optional<int64_t> mask_type;
-  if (padding_mask.defined()) {
-    mask = padding_mask;
-    mask_type = 1;  // key padding mask [B, L]
-  }
-  return at::_transformer_encoder_layer_fwd(
-      x, p_.hidden_size, p_.num_attention_heads, qkv_weight_, qkv_bias_, attn_out_->weight, attn_out_->bias,
-      /*use_gelu=*/p_.hidden_act == "gelu", /*norm_first=*/false, p_.layer_norm_eps, attn_norm_->weight,
-      attn_norm_->bias, out_norm_->weight, out_norm_->bias, intermediate_->weight, intermediate_->bias,
-      output_->weight, output_->bias, mask, mask_type);
-}
-
-at::Tensor BertLayerImpl::forward(const at::Tensor& x, const at::Tensor& additive_mask, const at::Tensor& padding_mask) {
-  if (can_use_fused()) return forward_fused(x, padding_mask);
+at::Tensor BertLayerImpl::forward(const at::Tensor& x, const at::Tensor& additive_mask) {
   const bool train = is_training();
+  if (!train && !at::GradMode::is_enabled()) return post_ln_layer_infer(parts(), qkv_, x, additive_mask);
   at::Tensor ctx = multi_head_attention(query_->forward(x), key_->forward(x), value_->forward(x), additive_mask,
                                         p_.num_attention_heads, p_.attention_probs_dropout_prob, train,
                                         /*scale_query_first=*/false);
@@ -138,15 +117,13 @@ EncoderOutput BertEncoderImpl::forward(const at::Tensor& input_ids, const at::Te
   x = at::dropout(embeddings_norm_->forward(x), p_.hidden_dropout_prob, train);
 
   EncoderOutput out;
-  out.hidden_states.reserve(layers_.size() + 1);
-  out.hidden_states.push_back(x);
+  if (p_.output_hidden_states) out.hidden_states.push_back(x);
   at::Tensor mask = additive_attention_mask(attention_mask, x.scalar_type());
-  at::Tensor padding;  // bool, true = padding; undefined when nothing is padded
-  if (attention_mask.defined() && !attention_mask.ne(0).all().item<bool>()) padding = attention_mask.eq(0);
   for (auto& layer : layers_) {
-    x = layer->forward(x, mask, padding);
-    out.hidden_states.push_back(x);
+    x = layer->forward(x, mask);
+    if (p_.output_hidden_states) out.hidden_states.push_back(x);
   }
+  out.last_hidden_state = x;
   if (pooler_) out.pooler_output = at::tanh(pooler_->forward(x.select(1, 0)));
   return out;
 }

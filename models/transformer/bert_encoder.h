@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/tensor_map.h"
+#include "models/transformer/post_ln_layer.h"
 
 namespace hezar::transformer {
 
@@ -33,6 +34,7 @@ struct BertHParams {
   std::string position_embedding_type = "absolute";
   bool roberta_positions = false;
   bool add_pooling_layer = true;
+  bool output_hidden_states = false;  // keep every layer's output (HF's output_hidden_states)
   std::string who = "bert";  // for error messages
 };
 
@@ -55,31 +57,31 @@ BertHParams bert_hparams_from(const Fields& f, const std::string& who, bool pool
   p.pad_token_id = f.pad_token_id;
   p.position_embedding_type = f.position_embedding_type;
   p.add_pooling_layer = pooler;
+  p.output_hidden_states = f.output_hidden_states.value_or(false);
   p.who = who;
   return p;
 }
 
 struct EncoderOutput {
-  std::vector<at::Tensor> hidden_states;  // [0] embeddings output, [i] output of layer i
-  at::Tensor pooler_output;               // undefined without a pooler
-  const at::Tensor& last_hidden_state() const { return hidden_states.back(); }
+  at::Tensor last_hidden_state;
+  // With output_hidden_states: [0] embeddings output, [i] output of layer i; else empty (at batch 32 x 128
+  // a BERT-base keeps 163 MB of them alive, and the allocator cannot reuse any layer's output).
+  std::vector<at::Tensor> hidden_states;
+  at::Tensor pooler_output;  // undefined without a pooler
 };
 
 class BertLayerImpl : public torch::nn::Module {
  public:
   explicit BertLayerImpl(const BertHParams& p);
-  // `padding_mask` [B, L] bool (true = padding) or undefined; `additive_mask` its [B, 1, 1, L] additive form.
-  at::Tensor forward(const at::Tensor& x, const at::Tensor& additive_mask, const at::Tensor& padding_mask);
+  // `additive_mask` [B, 1, 1, L] (0 keep, lowest drop) or undefined. Without autograd (eval, inference)
+  // this runs post_ln_layer_infer; otherwise the module path with dropout.
+  at::Tensor forward(const at::Tensor& x, const at::Tensor& additive_mask);
 
  private:
-  // Inference (no autograd, eval, gelu/relu): ATen's fused encoder layer (one QKV GEMM, fused bias and
-  // head split, masked softmax), the kernel behind nn.TransformerEncoderLayer's fast path.
-  bool can_use_fused() const;
-  at::Tensor forward_fused(const at::Tensor& x, const at::Tensor& padding_mask);
+  PostLnLayerParts parts() const;
 
   BertHParams p_;
-  at::Tensor qkv_weight_, qkv_bias_;  // cache of cat(query, key, value), rebuilt when any of them changes
-  std::vector<std::pair<const void*, uint32_t>> qkv_source_;
+  QkvCache qkv_;
   torch::nn::Linear query_{nullptr}, key_{nullptr}, value_{nullptr}, attn_out_{nullptr};
   torch::nn::Linear intermediate_{nullptr}, output_{nullptr};
   torch::nn::LayerNorm attn_norm_{nullptr}, out_norm_{nullptr};

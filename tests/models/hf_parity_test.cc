@@ -69,7 +69,8 @@ TEST_P(HfParity, MatchesTransformersAndSurvivesHezarLayoutRoundTrip) {
   const auto& [name, expected_model] = std::get<0>(GetParam());
   const std::string& weights = std::get<1>(GetParam());
   nlohmann::json ref = test::load_json(test::hf_model_fixture(name) + "/reference.json");
-  std::shared_ptr<Model> model = model_load(test::hf_folder(name, weights));
+  // HF's output_hidden_states (off by default, as in transformers) so every layer is compared.
+  std::shared_ptr<Model> model = model_load(test::hf_folder(name, weights), {"output_hidden_states=true"});
   EXPECT_EQ(model->config().name(), expected_model);
   TensorMap inputs = reference_inputs(ref);
   TensorMap outputs = run(*model, inputs);

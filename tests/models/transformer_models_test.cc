@@ -217,28 +217,62 @@ TEST(TransformerModes, EvalIsDeterministicAndTrainAppliesDropout) {
   EXPECT_TRUE(std::isfinite(loss.item<double>()));
 }
 
-TEST(TransformerModes, FusedInferenceLayerMatchesTheAutogradPath) {
-  // Under inference (no grad, eval) BERT layers use ATen's fused encoder layer; with grad on they run the
-  // op-by-op path. Both must agree, padded batch included.
-  auto model = model_load(hf_folder("bert-seqcls", "model.safetensors"));
-  nlohmann::json ref = load_json(hf_model_fixture("bert-seqcls") + "/reference.json");
-  auto rows = [&](const char* key) {
-    std::vector<int64_t> flat;
-    for (const auto& row : ref["inputs"][key])
-      for (const auto& v : row) flat.push_back(v.get<int64_t>());
-    return at::tensor(flat, at::kLong).reshape({2, -1});
-  };
-  TensorMap inputs = {{"token_ids", rows("input_ids")}, {"attention_mask", rows("attention_mask")},
-                      {"token_type_ids", rows("token_type_ids")}};
-  model->eval();
-  at::Tensor slow = model->forward(inputs).at("logits");
-  ASSERT_TRUE(slow.requires_grad());
-  at::Tensor fast;
-  {
-    c10::InferenceMode guard;
-    fast = model->forward(inputs).at("logits");
+TEST(TransformerModes, InferenceLayersMatchTheAutogradPath) {
+  // Under inference (no grad, eval) the layers run post_ln_layer_infer (fused QKV, attention one task per
+  // sequence and head); with grad on they run the op-by-op module path. Both must agree at every layer,
+  // padded batch included, for BERT, RoBERTa and DistilBERT.
+  for (const char* name : {"bert-seqcls", "roberta-tokcls", "distilbert-tokcls"}) {
+    auto model = model_load(hf_folder(name, "model.safetensors"), {"output_hidden_states=true"});
+    nlohmann::json ref = load_json(hf_model_fixture(name) + "/reference.json");
+    auto rows = [&](const char* key) {
+      std::vector<int64_t> flat;
+      for (const auto& row : ref["inputs"][key])
+        for (const auto& v : row) flat.push_back(v.get<int64_t>());
+      return at::tensor(flat, at::kLong).reshape({2, -1});
+    };
+    TensorMap inputs = {{"token_ids", rows("input_ids")}, {"attention_mask", rows("attention_mask")}};
+    if (ref["inputs"].contains("token_type_ids")) inputs["token_type_ids"] = rows("token_type_ids");
+    at::Tensor keep = inputs.at("attention_mask").to(at::kBool);
+    ASSERT_FALSE(keep.all().item<bool>()) << name << ": the batch must be padded";
+    model->eval();
+    TensorMap slow = model->forward(inputs);
+    ASSERT_TRUE(slow.at("logits").requires_grad());
+    TensorMap fast;
+    {
+      c10::InferenceMode guard;
+      fast = model->forward(inputs);
+    }
+    int compared = 0;
+    for (const auto& [key, value] : slow) {
+      if (key.rfind("hidden_states.", 0) != 0 && key != "logits") continue;
+      at::Tensor a = value.detach(), b = fast.at(key);
+      if (a.dim() == 3) {  // per token: padded positions are meaningless
+        a = a.index({keep});
+        b = b.index({keep});
+      }
+      EXPECT_TRUE(at::allclose(a, b, 1e-5, 1e-5)) << name << " " << key << ": " << (a - b).abs().max();
+      ++compared;
+    }
+    EXPECT_GE(compared, 4) << name;
   }
-  EXPECT_TRUE(at::allclose(slow.detach(), fast, 1e-5, 1e-5)) << (slow.detach() - fast).abs().max();
+}
+
+TEST(TransformerModes, HiddenStatesAreOptIn) {
+  // As transformers: only with output_hidden_states (at batch 32 x 128 a BERT-base would keep 163 MB alive).
+  TensorMap inputs = {{"token_ids", at::tensor({2, 353, 454, 3}, at::kLong).unsqueeze(0)}};
+  c10::InferenceMode guard;
+  auto plain = model_load(hf_folder("bert-seqcls", "model.safetensors"));
+  plain->eval();
+  TensorMap out = plain->forward(inputs);
+  EXPECT_EQ(out.count("hidden_states.0"), 0u);
+  EXPECT_EQ(out.count("last_hidden_state"), 1u);
+  auto all = model_load(hf_folder("bert-seqcls", "model.safetensors"), {"output_hidden_states=true"});
+  all->eval();
+  TensorMap full = all->forward(inputs);
+  EXPECT_EQ(full.count("hidden_states.2"), 1u);  // embeddings + 2 layers
+  EXPECT_EQ(full.count("hidden_states.3"), 0u);
+  EXPECT_TRUE(at::equal(full.at("hidden_states.2"), out.at("last_hidden_state")));
+  EXPECT_TRUE(at::equal(full.at("logits"), out.at("logits")));
 }
 
 TEST(TransformerModes, RegistryListsTheTwelveModels) {
