@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include <unicode/normalizer2.h>
+#include <unicode/uchar.h>
 #include <unicode/unistr.h>
 
 #include "core/error.h"
@@ -145,6 +146,7 @@ void NormalizedString::strip(bool left, bool right) {
 }
 
 namespace {
+// form: 0 NFD, 1 NFKD, 2 NFC, 3 NFKC.
 const icu::Normalizer2* icu_normalizer(int form) {
   UErrorCode err = U_ZERO_ERROR;
   const icu::Normalizer2* n = nullptr;
@@ -162,44 +164,92 @@ icu::UnicodeString to_icu(const char32_t* s, size_t n) {
   return icu::UnicodeString::fromUTF32(reinterpret_cast<const UChar32*>(s), static_cast<int32_t>(n));
 }
 
-// Normalizes with ICU chunk by chunk (chunks start at normalization boundaries); within a chunk, output
-// char i is aligned like input char min(i, n_in - 1) (HF: decompositions share the source char,
-// compositions keep the first char's alignment).
+uint8_t combining_class(char32_t c) { return u_getCombiningClass(static_cast<UChar32>(c)); }
+
+// The changes HF attaches to a normalization (its unicode-normalization-alignments crate), which decide the
+// offsets: decomposing a char gives (first, 0) then (rest, +1); marks are stably sorted by combining class
+// between starters, each carrying its change; recomposing a mark into its starter charges the starter
+// `change - 1` for it. So "e\u0301\u0301" -> NFC is (é, -1), (\u0301, 0): the removed mark is the one right
+// after the starter, and the kept one stays aligned to itself. ICU supplies the Unicode data.
+std::vector<Change> decompose_with_changes(const std::u32string& s, bool compatible) {
+  const icu::Normalizer2* decomposer = icu_normalizer(compatible ? 1 : 0);
+  std::vector<Change> out;
+  out.reserve(s.size() + 8);
+  size_t segment = 0;  // start of the marks not yet sorted
+  auto sort_segment = [&] {
+    std::stable_sort(out.begin() + segment, out.end(),
+                     [](const Change& x, const Change& y) { return combining_class(x.c) < combining_class(y.c); });
+    segment = out.size();
+  };
+  icu::UnicodeString mapping;
+  for (char32_t c : s) {
+    std::u32string parts(1, c);
+    if (decomposer->getDecomposition(static_cast<UChar32>(c), mapping)) {
+      parts.assign(static_cast<size_t>(mapping.countChar32()), 0);
+      UErrorCode err = U_ZERO_ERROR;
+      mapping.toUTF32(reinterpret_cast<UChar32*>(parts.data()), static_cast<int32_t>(parts.size()), err);
+      HEZAR_CHECK(U_SUCCESS(err), "ICU decomposition failed");
+    }
+    for (size_t k = 0; k < parts.size(); ++k) {
+      if (combining_class(parts[k]) == 0) sort_segment();
+      out.push_back({parts[k], k == 0 ? 0 : 1});
+    }
+  }
+  sort_segment();
+  return out;
+}
+
+std::vector<Change> recompose_with_changes(const std::vector<Change>& in) {
+  const icu::Normalizer2* composer = icu_normalizer(2);
+  std::vector<Change> out, held;  // held: marks after the starter that did not compose
+  out.reserve(in.size());
+  bool have_starter = false;
+  Change starter{0, 0};
+  int last_class = -1;  // class of the last held mark; -1 = none
+  for (const Change& ch : in) {
+    const int cls = combining_class(ch.c);
+    if (!have_starter) {
+      if (cls != 0) {
+        out.push_back(ch);
+      } else {
+        starter = ch;
+        have_starter = true;
+      }
+      continue;
+    }
+    const bool blocked = last_class >= 0 && last_class >= cls;
+    if (!blocked) {
+      const UChar32 composed = composer->composePair(static_cast<UChar32>(starter.c), static_cast<UChar32>(ch.c));
+      if (composed >= 0) {
+        starter = {static_cast<char32_t>(composed), starter.change + ch.change - 1};
+        continue;
+      }
+    }
+    if (cls == 0) {  // a new starter: flush the old one and its marks
+      out.push_back(starter);
+      out.insert(out.end(), held.begin(), held.end());
+      held.clear();
+      starter = ch;
+      last_class = -1;
+      continue;
+    }
+    held.push_back(ch);
+    last_class = cls;
+  }
+  if (have_starter) out.push_back(starter);
+  out.insert(out.end(), held.begin(), held.end());
+  return out;
+}
+
 void normalize_form(NormalizedString& ns, int form) {
-  const icu::Normalizer2* norm = icu_normalizer(form);
   const std::u32string& s = ns.get();
   UErrorCode err = U_ZERO_ERROR;
   icu::UnicodeString whole = to_icu(s.data(), s.size());
-  if (norm->isNormalized(whole, err) && U_SUCCESS(err)) return;
-  std::vector<Change> t;
-  t.reserve(s.size() + 8);
-  size_t i = 0;
-  while (i < s.size()) {
-    size_t j = i + 1;
-    while (j < s.size() && !norm->hasBoundaryBefore(static_cast<UChar32>(s[j]))) ++j;
-    icu::UnicodeString src = to_icu(s.data() + i, j - i), dst;
-    err = U_ZERO_ERROR;
-    norm->normalize(src, dst, err);
-    HEZAR_CHECK(U_SUCCESS(err), "ICU normalization failed");
-    std::u32string out(static_cast<size_t>(dst.countChar32()), 0);
-    err = U_ZERO_ERROR;
-    dst.toUTF32(reinterpret_cast<UChar32*>(out.data()), static_cast<int32_t>(out.size()), err);
-    size_t n_in = j - i, n_out = out.size();
-    for (size_t k = 0; k < n_out; ++k) {
-      int change = 0;
-      if (k >= n_in) change = 1;
-      if (k + 1 == n_out && n_out < n_in) change = -static_cast<int>(n_in - n_out);
-      t.push_back({out[k], change});
-    }
-    if (n_out == 0) {
-      // Everything removed: fold into the previous char (or the initial offset).
-      if (!t.empty()) t.back().change -= static_cast<int>(n_in);
-    }
-    i = j;
-  }
-  size_t initial = 0;
-  if (!s.empty() && t.empty()) initial = s.size();
-  ns.transform(t, initial);
+  // Already normalized text maps every char onto itself (all changes 0): nothing to do.
+  if (icu_normalizer(form)->isNormalized(whole, err) && U_SUCCESS(err)) return;
+  std::vector<Change> t = decompose_with_changes(s, form == 1 || form == 3);
+  if (form >= 2) t = recompose_with_changes(t);
+  ns.transform(t, 0);
 }
 }  // namespace
 

@@ -57,12 +57,50 @@ std::vector<std::string> real_texts() {
   return texts;
 }
 
-// Runs the oracle on `tokenizer_json` and compares every text; returns the number of matches.
-void check(const std::string& name, const std::string& tokenizer_json) {
+// Texts built from pieces where alignments are easy to get wrong: combining marks that compose, reorder or
+// stack (NFC keeps the first acute of "e\u0301\u0301" in the composite and the second aligned to itself),
+// compatibility expansions, Hangul jamo, ZWJ emoji, odd spaces and the added tokens of with_added_tokens.
+std::vector<std::string> edge_texts() {
+  const std::vector<std::string> pieces = {
+      "hello", "Café", "cafe\u0301", "e\u0301\u0301", "a\u0308", "\u00c5ngstr\u00f6m", "\ufb01", "\u2460", "\u216b",
+      "سلام", "می\u200cروم", "۱۲۳", "\u064e\u0650", "😀", "👍🏽", "👨\u200d👩\u200d👧", "\t", "\n", " ", "  ", "\u00a0",
+      "\u3000", "\u200b", "\ufeff", "don't", "3.14", "中文", "\u01c5", "\u0130", "\u00df", "\u0301", "A\u030a",
+      "\u1e9b\u0323", "\u1100\u1161\u11a8", "\uac00\u11a8", "a\u0307\u0323", "s\u0323\u0307", "\u212b", "\ufdfa",
+      "\u337b", "\u0915\u093c", "\u0958", "\u0f73", "x\u0308\u0301", "\u00e9\u0300", "\u0627\u0653",
+      "<R>", "<L>", "<W>", "xyz", "<N>", "  <L>", "<R> ", "<W>x"};
+  std::vector<std::string> texts = {"", " ", "<R>", "e\u0301\u0301"};
+  uint64_t state = 12345;
+  auto next = [&](uint64_t n) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<size_t>((state >> 33) % n);
+  };
+  while (texts.size() < 300) {
+    std::string t;
+    for (size_t k = 0, n = 1 + next(6); k < n; ++k) t += pieces[next(pieces.size())] + (next(3) == 0 ? " " : "");
+    texts.push_back(t);
+  }
+  return texts;
+}
+
+// `base` with added tokens of every kind (rstrip, lstrip, both, single_word, normalized, special or not).
+json with_added_tokens(json base) {
+  int64_t next_id = static_cast<int64_t>(base["model"]["vocab"].size()) + 10;
+  struct Spec { const char* content; bool lstrip, rstrip, single_word, normalized, special; };
+  for (const Spec& a : {Spec{"<R>", false, true, false, false, true}, Spec{"<L>", true, false, false, false, true},
+                        Spec{"<W>", false, false, true, false, false}, Spec{"xyz", false, false, false, true, false},
+                        Spec{"<N>", false, true, false, true, false}})
+    base["added_tokens"].push_back({{"id", next_id++}, {"content", a.content}, {"single_word", a.single_word},
+                                    {"lstrip", a.lstrip}, {"rstrip", a.rstrip}, {"normalized", a.normalized},
+                                    {"special", a.special}});
+  return base;
+}
+
+// Runs the oracle on `tokenizer_json` and compares every text (default: real_texts()).
+void check(const std::string& name, const std::string& tokenizer_json, std::vector<std::string> texts = {}) {
   if (!fs::exists(npm_dir() + "/node_modules/tokenizers/package.json"))
     GTEST_SKIP() << "npm tokenizers not installed (run scripts/install-npm-peers.sh)";
   std::string dir = work_dir();
-  std::vector<std::string> texts = real_texts();
+  if (texts.empty()) texts = real_texts();
   write(dir + "/in.json", json(texts).dump());
   std::string script = fs::path(__FILE__).parent_path().string() + "/oracle.js";
   if (!fs::exists(script)) script = "tests/tokenizers/oracle.js";
@@ -89,6 +127,28 @@ void check(const std::string& name, const std::string& tokenizer_json) {
 TEST(Oracle, FixtureTokenizers) {
   for (const char* n : {"wordpiece_bert", "bpe_bytelevel", "unigram_metaspace"})
     check(n, test::tokenizer_fixture_dir(n) + "/tokenizer.json");
+}
+
+TEST(Oracle, UnicodeFormsStripPrependAndAddedTokensKeepOffsets) {
+  const json forms = json::parse(R"([
+    {"type": "NFC"}, {"type": "NFKC"}, {"type": "NFD"}, {"type": "NFKD"},
+    {"type": "Sequence", "normalizers": [{"type": "Strip", "strip_left": true, "strip_right": true}, {"type": "NFC"}]},
+    {"type": "Sequence", "normalizers": [{"type": "Prepend", "prepend": "\u2581"}, {"type": "NFKC"}]}])");
+  std::vector<std::string> texts = edge_texts();
+  std::string dir = work_dir();
+  for (const char* n : {"wordpiece_bert", "bpe_bytelevel", "unigram_metaspace"}) {
+    json base = with_added_tokens(test::read_json(test::tokenizer_fixture_dir(n) + "/tokenizer.json"));
+    const std::string added_path = dir + "/" + n + "_added.json";
+    write(added_path, base.dump());
+    check(std::string(n) + " + added tokens", added_path, texts);
+    for (size_t f = 0; f < forms.size(); ++f) {
+      json variant = base;
+      variant["normalizer"] = forms[f];
+      std::string path = dir + "/" + n + "_form" + std::to_string(f) + ".json";
+      write(path, variant.dump());
+      check(std::string(n) + " " + forms[f].dump(), path, texts);
+    }
+  }
 }
 
 TEST(Oracle, Gpt2EncoderJsonAndVocabBpe) {
