@@ -164,7 +164,13 @@ icu::UnicodeString to_icu(const char32_t* s, size_t n) {
   return icu::UnicodeString::fromUTF32(reinterpret_cast<const UChar32*>(s), static_cast<int32_t>(n));
 }
 
-uint8_t combining_class(char32_t c) { return u_getCombiningClass(static_cast<UChar32>(c)); }
+// HF's normalization tables are Unicode 9.0 (unicode-normalization-alignments): a later character has no
+// decomposition, no composition and combining class 0 there, so it acts as a starter.
+constexpr uint8_t kHfNormalizationUnicode = 9;
+bool known_to_hf(char32_t c) { return c < 0x300 || assigned_by(c, kHfNormalizationUnicode); }
+uint8_t combining_class(char32_t c) {
+  return known_to_hf(c) ? u_getCombiningClass(static_cast<UChar32>(c)) : 0;
+}
 
 // The changes HF attaches to a normalization (its unicode-normalization-alignments crate), which decide the
 // offsets: decomposing a char gives (first, 0) then (rest, +1); marks are stably sorted by combining class
@@ -184,7 +190,7 @@ std::vector<Change> decompose_with_changes(const std::u32string& s, bool compati
   icu::UnicodeString mapping;
   for (char32_t c : s) {
     std::u32string parts(1, c);
-    if (decomposer->getDecomposition(static_cast<UChar32>(c), mapping)) {
+    if (known_to_hf(c) && decomposer->getDecomposition(static_cast<UChar32>(c), mapping)) {
       parts.assign(static_cast<size_t>(mapping.countChar32()), 0);
       UErrorCode err = U_ZERO_ERROR;
       mapping.toUTF32(reinterpret_cast<UChar32*>(parts.data()), static_cast<int32_t>(parts.size()), err);
@@ -220,7 +226,7 @@ std::vector<Change> recompose_with_changes(const std::vector<Change>& in) {
     const bool blocked = last_class >= 0 && last_class >= cls;
     if (!blocked) {
       const UChar32 composed = composer->composePair(static_cast<UChar32>(starter.c), static_cast<UChar32>(ch.c));
-      if (composed >= 0) {
+      if (composed >= 0 && known_to_hf(ch.c) && known_to_hf(static_cast<char32_t>(composed))) {
         starter = {static_cast<char32_t>(composed), starter.change + ch.change - 1};
         continue;
       }

@@ -84,7 +84,7 @@ class LowercaseNormalizer : public Normalizer {
 class StripAccentsNormalizer : public Normalizer {
  public:
   void normalize(NormalizedString& n) const override {
-    n.filter([](char32_t c) { return !is_mark_nonspacing(c); });
+    n.filter([](char32_t c) { return !is_combining_mark(c); });
   }
 };
 

@@ -23,9 +23,16 @@ std::string utf8_lossy(std::string_view bytes);
 
 bool is_whitespace(char32_t c);          // Rust char::is_whitespace (White_Space)
 bool is_alphanumeric(char32_t c);        // Rust char::is_alphanumeric
-bool is_punctuation(char32_t c);         // general category P*
-bool is_other(char32_t c);               // general category C*
-bool is_mark_nonspacing(char32_t c);     // Mn
+// Whether `c` was assigned in Unicode `major`.0 or earlier (ICU's character age).
+bool assigned_by(char32_t c, uint8_t major);
+// HF takes these three from crates with Unicode 8.0 tables (unicode_categories for BertNormalizer's
+// clean_text and the Bert/Punctuation pre-tokenizers, unicode-normalization-alignments for StripAccents),
+// so characters assigned later do not count, whatever their category today (checked against the binding).
+bool is_punctuation(char32_t c);         // general category P*, assigned by Unicode 8.0
+bool is_other(char32_t c);               // Cc, Cf, Co, Cs (not unassigned), assigned by Unicode 8.0
+bool is_mark_nonspacing(char32_t c);     // Mn, assigned by Unicode 8.0
+// Mn, Mc or Me, assigned by Unicode 9.0: the StripAccents normalizer's test (unicode-normalization-alignments).
+bool is_combining_mark(char32_t c);
 bool is_word_char(char32_t c);           // regex \w (Unicode)
 bool is_numeric_digit(char32_t c);       // Nd
 bool is_numeric(char32_t c);             // Rust char::is_numeric (Nd, Nl, No)
