@@ -7,7 +7,7 @@ PKGS=(
   # build
   bazel-bootstrap bazel-platforms g++ make
   # libraries
-  libtorch-dev libgloo-dev libopenblas0-openmp libcli11-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
+  libtorch-dev libgloo-dev libopenblas0-openmp libdnnl-dev libcli11-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
   nlohmann-json3-dev libgtest-dev libstb-dev zlib1g-dev libicu-dev libonig-dev libcurl4-openssl-dev libssl-dev
   # reference peer for interop tests and benchmarks (system interpreter)
   python3-torch python3-numpy protobuf-compiler

@@ -46,7 +46,7 @@ at::Tensor DistilBertBlockImpl::forward(const at::Tensor& x, const at::Tensor& a
   if (!train && !at::GradMode::is_enabled()) {
     return post_ln_layer_infer({q_lin_, k_lin_, v_lin_, out_lin_, sa_layer_norm_, lin1_, lin2_, output_layer_norm_,
                                 p_.n_heads, p_.activation},
-                               qkv_, x, additive_mask);
+                               cache_, x, additive_mask);
   }
   at::Tensor ctx = multi_head_attention(q_lin_->forward(x), k_lin_->forward(x), v_lin_->forward(x), additive_mask,
                                         p_.n_heads, p_.attention_dropout, train, /*scale_query_first=*/true);

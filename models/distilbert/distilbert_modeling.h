@@ -41,7 +41,7 @@ class DistilBertBlockImpl : public torch::nn::Module {
 
  private:
   DistilBertHParams p_;
-  QkvCache qkv_;
+  LayerInferenceCache cache_;
   torch::nn::Linear q_lin_{nullptr}, k_lin_{nullptr}, v_lin_{nullptr}, out_lin_{nullptr};
   torch::nn::Linear lin1_{nullptr}, lin2_{nullptr};
   torch::nn::LayerNorm sa_layer_norm_{nullptr}, output_layer_norm_{nullptr};

@@ -48,7 +48,7 @@ PostLnLayerParts BertLayerImpl::parts() const {
 
 at::Tensor BertLayerImpl::forward(const at::Tensor& x, const at::Tensor& additive_mask) {
   const bool train = is_training();
-  if (!train && !at::GradMode::is_enabled()) return post_ln_layer_infer(parts(), qkv_, x, additive_mask);
+  if (!train && !at::GradMode::is_enabled()) return post_ln_layer_infer(parts(), cache_, x, additive_mask);
   at::Tensor ctx = multi_head_attention(query_->forward(x), key_->forward(x), value_->forward(x), additive_mask,
                                         p_.num_attention_heads, p_.attention_probs_dropout_prob, train,
                                         /*scale_query_first=*/false);

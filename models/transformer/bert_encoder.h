@@ -81,7 +81,7 @@ class BertLayerImpl : public torch::nn::Module {
   PostLnLayerParts parts() const;
 
   BertHParams p_;
-  QkvCache qkv_;
+  LayerInferenceCache cache_;
   torch::nn::Linear query_{nullptr}, key_{nullptr}, value_{nullptr}, attn_out_{nullptr};
   torch::nn::Linear intermediate_{nullptr}, output_{nullptr};
   torch::nn::LayerNorm attn_norm_{nullptr}, out_norm_{nullptr};

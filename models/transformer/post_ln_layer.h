@@ -14,6 +14,8 @@
 #include <utility>
 #include <vector>
 
+#include "models/transformer/dnnl_linear.h"
+
 namespace hezar::transformer {
 
 struct PostLnLayerParts {
@@ -29,21 +31,22 @@ struct PostLnLayerParts {
   const std::string& activation;
 };
 
-// cat(query * s, key, value) weights and biases, rebuilt when a source tensor changes (load, to(dtype),
-// an optimizer step).
-class QkvCache {
+// What a layer keeps between inference calls: cat(query * s, key, value) weights and biases, rebuilt when a
+// source tensor changes (load, to(dtype), an optimizer step), and the GEMM primitives.
+class LayerInferenceCache {
  public:
-  void refresh(const PostLnLayerParts& parts);
-  const at::Tensor& weight() const { return weight_; }
-  const at::Tensor& bias() const { return bias_; }
+  void refresh_qkv(const PostLnLayerParts& parts);
+  const at::Tensor& qkv_weight() const { return qkv_weight_; }
+  const at::Tensor& qkv_bias() const { return qkv_bias_; }
+  DnnlLinear qkv, attn_out, ffn_in, ffn_out;
 
  private:
-  at::Tensor weight_, bias_;
+  at::Tensor qkv_weight_, qkv_bias_;
   std::vector<std::pair<const void*, uint32_t>> source_;
 };
 
 // x [B, L, H]; additive_mask [B, 1, 1, L] (0 keep, the dtype's lowest = padding) or undefined.
-at::Tensor post_ln_layer_infer(const PostLnLayerParts& parts, QkvCache& qkv, const at::Tensor& x,
+at::Tensor post_ln_layer_infer(const PostLnLayerParts& parts, LayerInferenceCache& cache, const at::Tensor& x,
                                const at::Tensor& additive_mask);
 
 }  // namespace hezar::transformer
