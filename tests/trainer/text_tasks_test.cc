@@ -81,6 +81,18 @@ TEST_P(TextTasks, TrainsEvaluatesAndPredictsFromOneYaml) {
   ASSERT_EQ(predicted.code, 0) << predicted;
   const json result = json::parse(predicted.out);
   ASSERT_TRUE(result.is_array());
+  // The layers' GEMMs run on oneDNN; ATen/OpenBLAS (HEZAR_GEMM=openblas) gives the same predictions.
+  testing::RunOptions openblas;
+  openblas.env = {"HEZAR_GEMM=openblas"};
+  auto reference = run_hezar({"predict", out, input, "--json", "--top-k", "2", "--return-scores", "--return-offsets"},
+                             openblas);
+  ASSERT_EQ(reference.code, 0) << reference;
+  const json result_openblas = json::parse(reference.out);
+  ASSERT_EQ(result_openblas.size(), result.size()) << result_openblas;
+  for (size_t i = 0; i < result.size(); ++i) {
+    EXPECT_NEAR(result_openblas[i]["score"].get<double>(), result[i]["score"].get<double>(), 1e-4) << i;
+    EXPECT_EQ(result_openblas[i].value("token", ""), result[i].value("token", "")) << i;
+  }
   // The same model in bfloat16 gives the same shape and, on these confident predictions, the same top result.
   auto bf16 = run_hezar({"predict", out, input, "--json", "--top-k", "2", "--return-scores", "--return-offsets", "--bf16"});
   ASSERT_EQ(bf16.code, 0) << bf16;
