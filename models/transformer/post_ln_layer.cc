@@ -44,7 +44,8 @@ at::Tensor post_ln_layer_infer(const PostLnLayerParts& p, LayerInferenceCache& c
   at::Tensor key_bias = additive_mask.defined() ? additive_mask.reshape({batch, length}) : at::Tensor();
   at::Tensor context = attention_heads_parallel(projected, key_bias, p.num_heads);
   projected.reset();  // the largest buffer of the layer after the FFN's: free it before that one
-  at::Tensor attended = cache.attn_out.forward(p.attn_out->weight, p.attn_out->bias, context.view({batch * length, hidden}));
+  at::Tensor attended =
+      cache.attn_out.forward(p.attn_out->weight, p.attn_out->bias, context.view({batch * length, hidden}));
   context.reset();
   at::Tensor h = layer_norm(attended.add_(rows), p.attn_norm);
   attended.reset();
