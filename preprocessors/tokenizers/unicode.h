@@ -25,9 +25,9 @@ bool is_whitespace(char32_t c);          // Rust char::is_whitespace (White_Spac
 bool is_alphanumeric(char32_t c);        // Rust char::is_alphanumeric
 // Whether `c` was assigned in Unicode `major`.0 or earlier (ICU's character age).
 bool assigned_by(char32_t c, uint8_t major);
-// HF takes these three from crates with Unicode 8.0 tables (unicode_categories for BertNormalizer's
-// clean_text and the Bert/Punctuation pre-tokenizers, unicode-normalization-alignments for StripAccents),
-// so characters assigned later do not count, whatever their category today (checked against the binding).
+// HF takes these three from the unicode_categories crate, whose tables are Unicode 8.0 (BertNormalizer's
+// clean_text and accent stripping, the Bert/Punctuation pre-tokenizers), so characters assigned later do
+// not count, whatever their category today (checked against the binding).
 bool is_punctuation(char32_t c);         // general category P*, assigned by Unicode 8.0
 bool is_other(char32_t c);               // Cc, Cf, Co, Cs (not unassigned), assigned by Unicode 8.0
 bool is_mark_nonspacing(char32_t c);     // Mn, assigned by Unicode 8.0
