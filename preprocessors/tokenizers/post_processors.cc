@@ -177,9 +177,7 @@ class RobertaProcessing : public PostProcessor {
                           : special_encoding({sep_.second}, {sep_.first}, 0);
       Encoding body = encs[i];
       body.sequence_ranges.clear();
-      std::vector<Encoding> ov = std::move(body.overflowing);
-      body.overflowing.clear();
-      e.merge_with(std::move(body), false);
+      e.merge_with(std::move(body), false);  // overflowing windows get the same special tokens
       e.merge_with(special_encoding({sep_.second}, {sep_.first}, 0), false);
       e.sequence_ranges.clear();
       e.sequence_ranges[i] = {1, e.size() - 1};

@@ -16,18 +16,40 @@ namespace hezar::tok {
 Tokenizer::Tokenizer() : impl_(std::make_unique<Impl>()) {}
 Tokenizer::~Tokenizer() = default;
 
-PreTokenizedString Tokenizer::tokenize_splits(std::string_view text) const {
+PreTokenizedString Tokenizer::tokenize_splits(std::string_view text, const TruncationParams* truncation,
+                                              uint32_t type_id) const {
   const Impl& m = *impl_;
   std::u32string chars = utf8_decode(text);
   PreTokenizedString p = m.added.extract_and_normalize(m.normalizer.get(), chars);
   if (m.pre_tokenizer) m.pre_tokenizer->pre_tokenize(p);
-  for (Split& s : p.splits)
-    if (!s.has_tokens) m.model->tokenize(s.normalized.get(), s.tokens);
+  const bool limited = truncation && !(truncation->strategy == TruncationStrategy::OnlySecond && type_id == 0);
+  if (!limited) {
+    for (Split& s : p.splits)
+      if (!s.has_tokens) m.model->tokenize(s.normalized.get(), s.tokens);
+    return p;
+  }
+  // Splits already holding tokens (added tokens) count but never end the walk; a newly tokenized one can.
+  const size_t n = p.splits.size();
+  const bool from_left = truncation->direction == Direction::Left;  // keep the tail
+  size_t total = 0, kept = 0;
+  for (size_t k = 0; k < n; ++k) {
+    Split& s = p.splits[from_left ? n - 1 - k : k];
+    kept = k + 1;
+    if (s.has_tokens) {
+      total += s.tokens.size();
+      continue;
+    }
+    m.model->tokenize(s.normalized.get(), s.tokens);
+    total += s.tokens.size();
+    if (total >= truncation->max_length) break;
+  }
+  if (from_left) p.splits.erase(p.splits.begin(), p.splits.begin() + static_cast<std::ptrdiff_t>(n - kept));
+  else p.splits.resize(kept);
   return p;
 }
 
-Encoding Tokenizer::encode_sequence(std::string_view text, uint32_t type_id) const {
-  PreTokenizedString p = tokenize_splits(text);
+Encoding Tokenizer::encode_sequence(std::string_view text, uint32_t type_id, const TruncationParams* truncation) const {
+  PreTokenizedString p = tokenize_splits(text, truncation, type_id);
   Encoding e;
   size_t total = 0;
   for (const Split& s : p.splits) total += s.tokens.size();
@@ -42,8 +64,9 @@ Encoding Tokenizer::encode_sequence(std::string_view text, uint32_t type_id) con
   return e;
 }
 
-void Tokenizer::append_word(std::string_view text, uint32_t type_id, int64_t word, Encoding& e) const {
-  PreTokenizedString p = tokenize_splits(text);
+void Tokenizer::append_word(std::string_view text, uint32_t type_id, int64_t word, Encoding& e,
+                            const TruncationParams* truncation) const {
+  PreTokenizedString p = tokenize_splits(text, truncation, type_id);
   for (Split& s : p.splits)
     for (Token& t : s.tokens) {
       Span o = s.normalized.convert(t.start, t.end);
@@ -51,10 +74,12 @@ void Tokenizer::append_word(std::string_view text, uint32_t type_id, int64_t wor
     }
 }
 
-Encoding Tokenizer::encode_words_sequence(const std::vector<std::string>& words, uint32_t type_id) const {
+Encoding Tokenizer::encode_words_sequence(const std::vector<std::string>& words, uint32_t type_id,
+                                          const TruncationParams* truncation) const {
   Encoding e;
   e.reserve(words.size() * 2);  // a guess; push grows geometrically beyond it
-  for (size_t i = 0; i < words.size(); ++i) append_word(words[i], type_id, static_cast<int64_t>(i), e);
+  // HF limits each word on its own (one do_tokenize per pre-split word).
+  for (size_t i = 0; i < words.size(); ++i) append_word(words[i], type_id, static_cast<int64_t>(i), e, truncation);
   return e;
 }
 
@@ -90,17 +115,17 @@ Encoding pad_one(Encoding e, const std::optional<PaddingParams>& padding) {
 
 Encoding Tokenizer::encode(std::string_view text, bool add_special) const {
   const TruncationParams* t = truncation_ ? &*truncation_ : nullptr;
-  return pad_one(post_process(encode_sequence(text, 0), std::nullopt, add_special, t), padding_);
+  return pad_one(post_process(encode_sequence(text, 0, t), std::nullopt, add_special, t), padding_);
 }
 
 Encoding Tokenizer::encode_words(const std::vector<std::string>& words, bool add_special) const {
   const TruncationParams* t = truncation_ ? &*truncation_ : nullptr;
-  return pad_one(post_process(encode_words_sequence(words, 0), std::nullopt, add_special, t), padding_);
+  return pad_one(post_process(encode_words_sequence(words, 0, t), std::nullopt, add_special, t), padding_);
 }
 
 Encoding Tokenizer::encode_pair(std::string_view a, std::string_view b, bool add_special) const {
   const TruncationParams* t = truncation_ ? &*truncation_ : nullptr;
-  return pad_one(post_process(encode_sequence(a, 0), encode_sequence(b, 1), add_special, t), padding_);
+  return pad_one(post_process(encode_sequence(a, 0, t), encode_sequence(b, 1, t), add_special, t), padding_);
 }
 
 namespace {
@@ -142,7 +167,7 @@ std::vector<Encoding> Tokenizer::encode_batch_with(const std::vector<std::string
   std::vector<Encoding> out(texts.size());
   const TruncationParams* t = trunc ? &*trunc : nullptr;
   parallel_for(texts.size(), threads, [&](size_t i) {
-    out[i] = post_process(encode_sequence(texts[i], 0), std::nullopt, add_special, t);
+    out[i] = post_process(encode_sequence(texts[i], 0, t), std::nullopt, add_special, t);
   });
   if (padding) pad_encodings(out, *padding);
   return out;
@@ -155,7 +180,7 @@ std::vector<Encoding> Tokenizer::encode_words_batch_with(const std::vector<std::
   std::vector<Encoding> out(batch.size());
   const TruncationParams* t = trunc ? &*trunc : nullptr;
   parallel_for(batch.size(), threads, [&](size_t i) {
-    out[i] = post_process(encode_words_sequence(batch[i], 0), std::nullopt, add_special, t);
+    out[i] = post_process(encode_words_sequence(batch[i], 0, t), std::nullopt, add_special, t);
   });
   if (padding) pad_encodings(out, *padding);
   return out;
@@ -164,9 +189,10 @@ std::vector<Encoding> Tokenizer::encode_words_batch_with(const std::vector<std::
 std::vector<Encoding> Tokenizer::encode_batch_pairs(const std::vector<std::pair<std::string, std::string>>& pairs,
                                                     bool add_special, size_t threads) const {
   std::vector<Encoding> out(pairs.size());
+  const TruncationParams* t = truncation_ ? &*truncation_ : nullptr;
   parallel_for(pairs.size(), threads, [&](size_t i) {
-    out[i] = post_process(encode_sequence(pairs[i].first, 0), encode_sequence(pairs[i].second, 1), add_special,
-                          truncation_ ? &*truncation_ : nullptr);
+    out[i] = post_process(encode_sequence(pairs[i].first, 0, t), encode_sequence(pairs[i].second, 1, t),
+                          add_special, t);
   });
   if (padding_) pad_encodings(out, *padding_);
   return out;

