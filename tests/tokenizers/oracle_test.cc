@@ -158,10 +158,10 @@ TEST(Oracle, UnicodeFormsStripPrependAndAddedTokensKeepOffsets) {
   }
 }
 
-// Pairs under truncation: how LongestFirst shares max_length depends on HF's early exit (each sequence is
-// tokenized only up to max_length tokens, whole pre-tokens, before the pair is cut), with stride overflow
-// windows, both directions and the three strategies.
-TEST(Oracle, PairsUnderTruncationShareLikeTheBinding) {
+// Truncation: how LongestFirst shares max_length in a pair, and which overflow windows exist, depend on
+// HF's early exit (each sequence is tokenized only up to max_length tokens, whole pre-tokens, before it is
+// cut); pairs and single texts, stride windows, both directions and the three strategies.
+TEST(Oracle, TruncationOfPairsAndSinglesLikeTheBinding) {
   if (!fs::exists(npm_dir() + "/node_modules/tokenizers/package.json"))
     GTEST_SKIP() << "npm tokenizers not installed (run scripts/install-npm-peers.sh)";
   std::vector<std::string> texts;
@@ -169,20 +169,23 @@ TEST(Oracle, PairsUnderTruncationShareLikeTheBinding) {
     if (texts.size() < 120) texts.push_back(t);
   for (auto& l : test::faker_lines("fa_IR"))
     if (texts.size() < 160) texts.push_back(l);
-  const std::string pair = "the second part, سلام دنیا! ۱۲۳ and a few more words";
+  const std::string second = "the second part, سلام دنیا! ۱۲۳ and a few more words";
   std::string dir = work_dir();
   write(dir + "/pairs.json", json(texts).dump());
   std::string script = fs::path(__FILE__).parent_path().string() + "/oracle_truncate.js";
   if (!fs::exists(script)) script = "tests/tokenizers/oracle_truncate.js";
-  struct Setting { size_t max, stride; const char* direction; const char* strategy; };
+  struct Setting { size_t max, stride; const char* direction; const char* strategy; bool pair; };
   for (const char* n : {"wordpiece_bert", "bpe_bytelevel", "unigram_metaspace"}) {
     const std::string path = test::tokenizer_fixture_dir(n) + "/tokenizer.json";
     auto t = Tokenizer::from_file(path);
-    for (const Setting& s : {Setting{12, 0, "Right", "LongestFirst"}, Setting{9, 0, "Right", "LongestFirst"},
-                             Setting{30, 3, "Right", "LongestFirst"}, Setting{16, 2, "Left", "LongestFirst"},
-                             Setting{64, 2, "Right", "OnlyFirst"}, Setting{25, 0, "Left", "OnlySecond"}}) {
-      const std::string what = std::string(n) + " max " + std::to_string(s.max) + " stride " +
-                               std::to_string(s.stride) + " " + s.direction + " " + s.strategy;
+    for (const Setting& s :
+         {Setting{12, 0, "Right", "LongestFirst", true}, Setting{9, 0, "Right", "LongestFirst", true},
+          Setting{30, 3, "Right", "LongestFirst", true}, Setting{16, 2, "Left", "LongestFirst", true},
+          Setting{64, 2, "Right", "OnlyFirst", true}, Setting{25, 0, "Left", "OnlySecond", true},
+          Setting{8, 2, "Right", "LongestFirst", false}, Setting{11, 3, "Left", "LongestFirst", false}}) {
+      const std::string pair = s.pair ? second : "-";
+      const std::string what = std::string(n) + (s.pair ? " pair" : " single") + " max " + std::to_string(s.max) +
+                               " stride " + std::to_string(s.stride) + " " + s.direction + " " + s.strategy;
       std::string cmd = "NODE_PATH='" + npm_dir() + "/node_modules' node '" + script + "' '" + path + "' '" + dir +
                         "/pairs.json' '" + dir + "/pairs_out.json' '" + pair + "' " + std::to_string(s.max) + " " +
                         std::to_string(s.stride) + " " + s.direction + " " + s.strategy;
@@ -200,7 +203,7 @@ TEST(Oracle, PairsUnderTruncationShareLikeTheBinding) {
       for (size_t i = 0; i < texts.size(); ++i) {
         Encoding e;
         try {
-          e = t->encode_pair(texts[i], pair, true);
+          e = s.pair ? t->encode_pair(texts[i], pair, true) : t->encode(texts[i], true);
         } catch (const std::exception& err) {
           if (ref[i].contains("error")) ++ok;  // refused by both
           else ADD_FAILURE() << what << " text " << i << ": refused (" << err.what() << ") but the binding encodes it";
@@ -221,7 +224,7 @@ TEST(Oracle, PairsUnderTruncationShareLikeTheBinding) {
                            << json({{"ids", e.ids}, {"offsets", offs}, {"type_ids", e.type_ids},
                                     {"overflowing", overflow}}).dump().substr(0, 400);
       }
-      std::printf("[oracle] pairs %s: %zu/%zu\n", what.c_str(), ok, texts.size());
+      std::printf("[oracle] truncation %s: %zu/%zu\n", what.c_str(), ok, texts.size());
       EXPECT_EQ(ok, texts.size()) << what;
     }
   }

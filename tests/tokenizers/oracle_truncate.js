@@ -1,4 +1,4 @@
-// Oracle for tests/tokenizers/oracle_test (pairs with truncation): encodes each text as a pair with PAIR
+// Oracle for tests/tokenizers/oracle_test (truncation): encodes each text alone (PAIR "-") or as a pair with PAIR
 // under truncation (max_length MAX, stride STRIDE, direction DIR, strategy STRATEGY) with the official
 // binding and writes ids, offsets, type ids and the overflowing encodings' ids as JSON ({error} when the
 // binding refuses the input).
@@ -15,7 +15,7 @@ async function main() {
   for (const text of texts) {
     let e;
     try {
-      e = await tok.encode(text, pair);
+      e = pair === '-' ? await tok.encode(text) : await tok.encode(text, pair);
     } catch (err) {  // e.g. OnlySecond when the second sequence is too short: hezar must refuse too
       out.push({ error: String(err.message || err) });
       continue;
