@@ -50,17 +50,14 @@ std::string summary(const std::map<std::string, std::string>& files) {
   return out;
 }
 
-class HubJsTest : public ::testing::Test {
+class HubJsTest : public FakeHubTest {
  protected:
-  static void SetUpTestSuite() { hub_ = new FakeHub(); }
-  static void TearDownTestSuite() { delete hub_; }
   void SetUp() override {
-    ASSERT_TRUE(hub_->ok()) << "the fake Hub did not start";
+    FakeHubTest::SetUp();
+    if (HasFatalFailure()) return;
     if (std::system("node --version >/dev/null 2>&1") != 0 ||
         !fs::exists(npm_dir() + "/node_modules/@huggingface/hub/package.json"))
       GTEST_SKIP() << "@huggingface/hub is not installed: run scripts/install-npm-peers.sh";
-    hub_->clear();
-    cache_ = fresh_dir("cache");
     src_ = fresh_dir("src");
     write_text(src_ / "config.json", "{\"name\": \"bert\"}\n");
     write_text(src_ / "vocab/vocab.txt", "[PAD]\n[UNK]\nسلام\n");
@@ -68,17 +65,13 @@ class HubJsTest : public ::testing::Test {
     write_text(src_ / "sub/w.bin", random_bytes(300 * 1024, 12));                   // basic LFS
   }
   std::vector<std::string> env(const std::vector<std::string>& more = {}) const {
-    std::vector<std::string> all = {"HF_ENDPOINT=" + hub_->endpoint(), "HEZAR_CACHE_DIR=" + cache_.string(),
-                                    "HF_HOME=" + cache_.string() + "/home", "HF_TOKEN=hf_testtoken_write"};
+    std::vector<std::string> all = {"HF_TOKEN=hf_testtoken_write"};
     all.insert(all.end(), more.begin(), more.end());
-    return all;
+    return FakeHubTest::env(all);
   }
 
-  static FakeHub* hub_;
-  fs::path cache_, src_;
+  fs::path src_;
 };
-
-FakeHub* HubJsTest::hub_ = nullptr;
 
 TEST_F(HubJsTest, WhatTheJsClientUploadsHezarPullsBitIdentical) {
   Result js = run_node({"upload", hub_->endpoint(), "hf_testtoken_write", "tester/from-js", src_.string()});

@@ -19,10 +19,10 @@ namespace {
 
 const char* kFashionDir = "/usr/share/datasets/fashion-mnist";
 
-class HubModelTest : public ::testing::Test {
+class HubModelTest : public FakeHubTest {
  protected:
   static void SetUpTestSuite() {
-    hub_ = new FakeHub();
+    FakeHubTest::SetUpTestSuite();
     suite_ = fresh_dir("model_suite");
     if (!hub_->ok() || !fs::exists(std::string(kFashionDir) + "/t10k-images-idx3-ubyte.gz")) return;
     const at::Tensor images = hezar::idx_read(std::string(kFashionDir) + "/t10k-images-idx3-ubyte.gz");
@@ -36,20 +36,11 @@ class HubModelTest : public ::testing::Test {
                           "--set", "trainer.do_evaluate=false"},
                          {"HEZAR_CACHE_DIR=" + (suite_ / "train_cache").string()});
   }
-  static void TearDownTestSuite() { delete hub_; }
   void SetUp() override {
-    ASSERT_TRUE(hub_->ok()) << "the fake Hub did not start";
+    FakeHubTest::SetUp();
+    if (HasFatalFailure()) return;
     if (images_.empty()) GTEST_SKIP() << "Debian's dataset-fashion-mnist is not installed";
     ASSERT_EQ(trained_.code, 0) << trained_;
-    hub_->clear();
-    cache_ = fresh_dir("cache");
-    home_ = fresh_dir("home");
-  }
-  std::vector<std::string> env(const std::vector<std::string>& more = {}) const {
-    std::vector<std::string> all = {"HF_ENDPOINT=" + hub_->endpoint(), "HEZAR_CACHE_DIR=" + cache_.string(),
-                                    "HF_HOME=" + home_.string()};
-    all.insert(all.end(), more.begin(), more.end());
-    return all;
   }
   void push_trained(const std::string& repo) {
     Result r = run_hezar({"push", out_.string(), repo}, env({"HF_TOKEN=hf_testtoken_write"}));
@@ -62,14 +53,11 @@ class HubModelTest : public ::testing::Test {
     return run_hezar(args, env(more_env));
   }
 
-  static FakeHub* hub_;
   static fs::path suite_, out_;
   static std::vector<std::string> images_;
   static Result trained_;
-  fs::path cache_, home_;
 };
 
-FakeHub* HubModelTest::hub_ = nullptr;
 fs::path HubModelTest::suite_, HubModelTest::out_;
 std::vector<std::string> HubModelTest::images_;
 Result HubModelTest::trained_;

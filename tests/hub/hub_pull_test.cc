@@ -13,30 +13,16 @@ using namespace hubtest;
 
 namespace {
 
-class HubPullTest : public ::testing::Test {
+class HubPullTest : public FakeHubTest {
  protected:
   static void SetUpTestSuite() {
-    hub_ = new FakeHub();
+    FakeHubTest::SetUpTestSuite();
     if (!hub_->ok()) return;
     files_ = {{"config.json", "{\"hidden_size\": 8}\n"},
               {"model.pt", random_bytes(3 * 1024 * 1024 + 123, 1)},
               {"preprocessor/p.yaml", "name: x\n"},
               {"sub/deep/w.bin", random_bytes(100 * 1024, 2)}};
     commit_ = hub_->commit("org/m", files_);
-  }
-  static void TearDownTestSuite() { delete hub_; }
-  void SetUp() override {
-    ASSERT_TRUE(hub_->ok()) << "the fake Hub did not start";
-    hub_->clear();
-    cache_ = fresh_dir("cache");
-    home_ = fresh_dir("home");
-  }
-  // The suite's environment; `more` entries come last, so they override.
-  std::vector<std::string> env(const std::vector<std::string>& more = {}) const {
-    std::vector<std::string> all = {"HF_ENDPOINT=" + hub_->endpoint(), "HEZAR_CACHE_DIR=" + cache_.string(),
-                                    "HF_HOME=" + home_.string()};
-    all.insert(all.end(), more.begin(), more.end());
-    return all;
   }
   fs::path repo_dir() const { return cache_ / "models--org--m"; }
   fs::path snapshot() const { return repo_dir() / "snapshots" / commit_; }
@@ -60,13 +46,10 @@ class HubPullTest : public ::testing::Test {
     return n;
   }
 
-  static FakeHub* hub_;
   static std::map<std::string, std::string> files_;
   static std::string commit_;
-  fs::path cache_, home_;
 };
 
-FakeHub* HubPullTest::hub_ = nullptr;
 std::map<std::string, std::string> HubPullTest::files_;
 std::string HubPullTest::commit_;
 

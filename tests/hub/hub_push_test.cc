@@ -12,20 +12,9 @@ using namespace hubtest;
 
 namespace {
 
-class HubPushTest : public ::testing::Test {
+class HubPushTest : public FakeHubTest {
  protected:
-  static void SetUpTestSuite() { hub_ = new FakeHub(); }
-  static void TearDownTestSuite() { delete hub_; }
-  void SetUp() override {
-    ASSERT_TRUE(hub_->ok()) << "the fake Hub did not start";
-    hub_->clear();
-    cache_ = fresh_dir("cache");
-    home_ = fresh_dir("home");
-  }
-  std::vector<std::string> env() const {
-    return {"HF_ENDPOINT=" + hub_->endpoint(), "HEZAR_CACHE_DIR=" + cache_.string(), "HF_HOME=" + home_.string(),
-            "HF_TOKEN=hf_testtoken_write"};
-  }
+  std::vector<std::string> env() const { return FakeHubTest::env({"HF_TOKEN=hf_testtoken_write"}); }
   // The files of a revision as the Hub lists them (GET /api/models/{repo}/revision/{rev}); empty when the
   // revision does not exist.
   std::set<std::string> remote_files(const std::string& repo, const std::string& revision) const {
@@ -49,12 +38,7 @@ class HubPushTest : public ::testing::Test {
     for (const auto& r : hub_->log()) n += r["method"] == method && r["path"] == path;
     return n;
   }
-
-  static FakeHub* hub_;
-  fs::path cache_, home_;
 };
-
-FakeHub* HubPushTest::hub_ = nullptr;
 
 TEST_F(HubPushTest, PushToAMissingBranchCreatesItFromMain) {
   hub_->commit("tester/branchy", {{"base.txt", "from main\n"}});

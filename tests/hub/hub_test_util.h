@@ -3,6 +3,7 @@
 // given environment.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -138,5 +139,32 @@ inline Result run_hezar(const std::vector<std::string>& args, const std::vector<
 inline bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
 }
+
+// A suite against one fake Hub (started once per test binary): every test starts from an empty Hub and
+// gets a fresh cache and HF_HOME, which env() points hezar at.
+class FakeHubTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { hub_ = new FakeHub(); }
+  static void TearDownTestSuite() {
+    delete hub_;
+    hub_ = nullptr;
+  }
+  void SetUp() override {
+    ASSERT_TRUE(hub_->ok()) << "the fake Hub did not start";
+    hub_->clear();
+    cache_ = fresh_dir("cache");
+    home_ = fresh_dir("home");
+  }
+  // The suite's environment; `more` entries come last, so they override.
+  std::vector<std::string> env(const std::vector<std::string>& more = {}) const {
+    std::vector<std::string> all = {"HF_ENDPOINT=" + hub_->endpoint(), "HEZAR_CACHE_DIR=" + cache_.string(),
+                                    "HF_HOME=" + home_.string()};
+    all.insert(all.end(), more.begin(), more.end());
+    return all;
+  }
+
+  static inline FakeHub* hub_ = nullptr;
+  fs::path cache_, home_;
+};
 
 }  // namespace hubtest
