@@ -1,53 +1,89 @@
 #include "models/transformer/dnnl_linear.h"
 
 #include <ATen/core/grad_mode.h>
-#include <oneapi/dnnl/dnnl.hpp>
 
-#include <cstdlib>
 #include <algorithm>
-#include <cstring>
+#include <optional>
 #include <tuple>
-#include <utility>
 #include <vector>
+
+#include "core/error.h"
+#include "models/transformer/dnnl_util.h"
 
 namespace hezar::transformer {
 
 namespace {
-bool dnnl_enabled() {
-  static const bool enabled = [] {
-    const char* gemm = std::getenv("HEZAR_GEMM");
-    return !(gemm && std::strcmp(gemm, "openblas") == 0);
-  }();
-  return enabled;
-}
-
-dnnl::engine& cpu_engine() {
-  static dnnl::engine engine(dnnl::engine::kind::cpu, 0);
-  return engine;
-}
-
 using dt = dnnl::memory::data_type;
 using tag = dnnl::memory::format_tag;
+
+// Which contents a weight tensor holds: its storage (held weakly, so a freed storage's address is never
+// taken for a new one), data pointer and version (bumped by in-place writes: loads, optimizer steps).
+struct WeightKey {
+  c10::weak_intrusive_ptr<c10::StorageImpl> storage;
+  const void* data;
+  uint32_t version;
+
+  static uint32_t version_of(const at::Tensor& w) { return w.is_inference() ? 0 : w._version(); }
+  static WeightKey of(const at::Tensor& w) {
+    return {w.storage().getWeakStorageImpl(), w.data_ptr(), version_of(w)};
+  }
+  bool matches(const at::Tensor& w) const {
+    return !storage.expired() && storage._unsafe_get_target() == w.storage().unsafeGetStorageImpl() &&
+           data == w.data_ptr() && version == version_of(w);
+  }
+};
 }  // namespace
 
-// The primitives of the last few shapes (rows, in, out): batches of one job mostly repeat a handful.
-struct DnnlLinear::Primitives {
-  static constexpr size_t kKeep = 4;
-  std::vector<std::pair<std::tuple<int64_t, int64_t, int64_t>, dnnl::matmul>> recent;
+struct DnnlLinear::State {
+  using Shape = std::tuple<int64_t, int64_t, int64_t, bool>;  // rows, in, out, packed weights
+  static constexpr size_t kKeep = 4;  // batches of one job mostly repeat a handful of row counts
+  std::vector<std::pair<Shape, dnnl::matmul>> recent;
+  std::optional<WeightKey> weight;  // of the last calls
+  int uses = 0;                     // calls in a row with `weight`
+  dnnl::memory packed;              // `weight` in oneDNN's layout, once packed
+  int64_t in = 0, out = 0;          // of `weight`
 
-  dnnl::matmul& get(int64_t rows, int64_t in, int64_t out) {
-    const auto key = std::make_tuple(rows, in, out);
+  dnnl::matmul::primitive_desc describe(int64_t rows, const dnnl::memory::desc& weights) const {
+    dnnl::memory::desc src({rows, in}, dt::f32, tag::ab), dst({rows, out}, dt::f32, tag::ab);
+    dnnl::memory::desc bias({1, out}, dt::f32, tag::ab);
+    return dnnl::matmul::primitive_desc(dnnl::matmul::desc(src, weights, bias, dst), dnnl_cpu_engine());
+  }
+
+  dnnl::matmul& remember(const Shape& shape, dnnl::matmul matmul) {
+    if (recent.size() == kKeep) recent.pop_back();
+    recent.insert(recent.begin(), {shape, std::move(matmul)});
+    return recent.front().second;
+  }
+
+  dnnl::matmul& matmul(int64_t rows) {
+    const Shape shape{rows, in, out, bool(packed)};
     for (size_t i = 0; i < recent.size(); ++i) {
-      if (recent[i].first != key) continue;
+      if (recent[i].first != shape) continue;
       std::rotate(recent.begin(), recent.begin() + i, recent.begin() + i + 1);  // most recent first
       return recent.front().second;
     }
-    dnnl::memory::desc src({rows, in}, dt::f32, tag::ab), dst({rows, out}, dt::f32, tag::ab);
-    dnnl::memory::desc weight({in, out}, dt::f32, tag::ba), bias({1, out}, dt::f32, tag::ab);
-    dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(src, weight, bias, dst), cpu_engine());
-    if (recent.size() == kKeep) recent.pop_back();
-    recent.insert(recent.begin(), {key, dnnl::matmul(pd)});
-    return recent.front().second;
+    const dnnl::memory::desc weights = packed ? packed.get_desc() : dnnl::memory::desc({in, out}, dt::f32, tag::ba);
+    return remember(shape, dnnl::matmul(describe(rows, weights)));
+  }
+
+  // Tracks which weight the calls use; from its second call on, reorders it into the layout oneDNN picks
+  // for `rows` (kept for every row count: the layout depends on the weight's shape, not on the rows).
+  void track(const at::Tensor& w, int64_t rows, dnnl::stream& stream) {
+    if (weight && weight->matches(w)) {
+      ++uses;
+    } else {
+      weight = WeightKey::of(w);
+      uses = 1;
+      packed = dnnl::memory();
+      in = w.size(1);
+      out = w.size(0);
+    }
+    if (packed || uses < 2 || !dnnl_packing_enabled()) return;
+    const auto pd = describe(rows, dnnl::memory::desc({in, out}, dt::f32, tag::any));
+    dnnl::memory plain({{in, out}, dt::f32, tag::ba}, dnnl_cpu_engine(), w.data_ptr());
+    packed = dnnl::memory(pd.weights_desc(), dnnl_cpu_engine());
+    dnnl::reorder(plain, packed).execute(stream, plain, packed);
+    remember({rows, in, out, true}, dnnl::matmul(pd));
   }
 };
 
@@ -56,21 +92,31 @@ DnnlLinear::~DnnlLinear() = default;
 DnnlLinear::DnnlLinear(DnnlLinear&&) noexcept = default;
 DnnlLinear& DnnlLinear::operator=(DnnlLinear&&) noexcept = default;
 
+bool DnnlLinear::packed() const { return state_ && state_->packed; }
+
 at::Tensor DnnlLinear::forward(const at::Tensor& w, const at::Tensor& b, const at::Tensor& rows) {
-  const bool eligible = dnnl_enabled() && !at::GradMode::is_enabled() && rows.dim() == 2 &&
-                        rows.size(0) > 0 && rows.size(1) == w.size(1) && rows.scalar_type() == at::kFloat &&
-                        w.scalar_type() == at::kFloat && b.defined() && b.scalar_type() == at::kFloat &&
-                        rows.is_contiguous() && w.is_contiguous() && b.is_contiguous();
-  if (!eligible) return b.defined() ? at::addmm(b, rows, w.t()) : at::mm(rows, w.t());
-  if (!primitives_) primitives_ = std::make_unique<Primitives>();
-  const int64_t m = rows.size(0), in = w.size(1), out = w.size(0);
-  dnnl::matmul& matmul = primitives_->get(m, in, out);
-  at::Tensor result = at::empty({m, out}, rows.options());
-  dnnl::memory src({{m, in}, dt::f32, tag::ab}, cpu_engine(), rows.data_ptr());
-  dnnl::memory weight({{in, out}, dt::f32, tag::ba}, cpu_engine(), w.data_ptr());
-  dnnl::memory bias({{1, out}, dt::f32, tag::ab}, cpu_engine(), b.data_ptr());
-  dnnl::memory dst({{m, out}, dt::f32, tag::ab}, cpu_engine(), result.data_ptr());
-  dnnl::stream stream(cpu_engine());
+  HEZAR_CHECK(w.defined() || packed(), "linear: no weight given and none packed");
+  const int64_t in = w.defined() ? w.size(1) : state_->in;
+  const bool eligible = dnnl_gemm_enabled() && !at::GradMode::is_enabled() && rows.dim() == 2 && rows.size(0) > 0 &&
+                        rows.size(1) == in && rows.scalar_type() == at::kFloat && rows.is_contiguous() &&
+                        (!w.defined() || (w.scalar_type() == at::kFloat && w.is_contiguous())) && b.defined() &&
+                        b.scalar_type() == at::kFloat && b.is_contiguous();
+  if (!eligible) {
+    HEZAR_CHECK(w.defined(), "linear: the weight exists only packed for fp32 inference, input is ", rows.sizes(),
+                " ", rows.scalar_type());
+    return b.defined() ? at::addmm(b, rows, w.t()) : at::mm(rows, w.t());
+  }
+  if (!state_) state_ = std::make_unique<State>();
+  State& s = *state_;
+  const int64_t m = rows.size(0);
+  dnnl::stream stream(dnnl_cpu_engine());
+  if (w.defined()) s.track(w, m, stream);
+  dnnl::matmul& matmul = s.matmul(m);
+  at::Tensor result = at::empty({m, s.out}, rows.options());
+  dnnl::memory src({{m, s.in}, dt::f32, tag::ab}, dnnl_cpu_engine(), rows.data_ptr());
+  dnnl::memory weight = s.packed ? s.packed : dnnl::memory({{s.in, s.out}, dt::f32, tag::ba}, dnnl_cpu_engine(), w.data_ptr());
+  dnnl::memory bias({{1, s.out}, dt::f32, tag::ab}, dnnl_cpu_engine(), b.data_ptr());
+  dnnl::memory dst({{m, s.out}, dt::f32, tag::ab}, dnnl_cpu_engine(), result.data_ptr());
   matmul.execute(stream, {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weight}, {DNNL_ARG_BIAS, bias}, {DNNL_ARG_DST, dst}});
   stream.wait();
   return result;

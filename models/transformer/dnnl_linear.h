@@ -2,10 +2,14 @@
 //
 // Why: on this 2-core AVX-512 host a BERT-base layer's four GEMMs take 9.9 ms at 128 rows and 305 ms at
 // 4096 rows in Debian's OpenBLAS 0.3.21, 8.4 and 269 ms in Debian's oneDNN 2.6 reading the same weights
-// in place (bench/RESULTS.md). The weights stay where they are (no packed copy, no extra memory): oneDNN
-// reads the [out, in] row-major weight as an [in, out] column-major matrix. A primitive is made per row
-// count (a few ms of JIT, then cached), so equal inputs give equal outputs whatever ran before.
-// HEZAR_GEMM=openblas keeps every GEMM on ATen/OpenBLAS.
+// in place (bench/RESULTS.md). oneDNN reads the [out, in] row-major weight as an [in, out] column-major
+// matrix, and copies blocks of it into its own layout on every call. From the second call with the same
+// weight (same storage, same version) on, the weight is reordered once into that blocked layout and kept
+// (one more copy of the weight): 7-9% faster at 128 rows, ~4% at 4096, measured in one process
+// alternating both (bench/RESULTS.md). A single call (one `hezar predict` batch) never pays the packing.
+// A primitive is made per row count (a few ms of JIT, then cached), so equal inputs give equal outputs
+// whatever ran before. HEZAR_GEMM=openblas keeps every GEMM on ATen/OpenBLAS; HEZAR_PACK_WEIGHTS=0 keeps
+// oneDNN reading the weights in place (no packed copies).
 #pragma once
 
 #include <ATen/ATen.h>
@@ -22,12 +26,15 @@ class DnnlLinear {
   DnnlLinear& operator=(DnnlLinear&&) noexcept;
 
   // rows [M, in] -> rows @ weight^T + bias (weight [out, in]) as a new contiguous [M, out] tensor.
-  // Non-fp32, non-contiguous or autograd-recording inputs go through at::addmm.
+  // Non-fp32, non-contiguous or autograd-recording inputs go through at::addmm. An undefined `weight`
+  // means "the weight packed last" (its owner may free the plain copy once packed() says so).
   at::Tensor forward(const at::Tensor& weight, const at::Tensor& bias, const at::Tensor& rows);
+  // Whether forward() now uses a packed copy of the last weight it was given.
+  bool packed() const;
 
  private:
-  struct Primitives;
-  std::unique_ptr<Primitives> primitives_;
+  struct State;
+  std::unique_ptr<State> state_;
 };
 
 }  // namespace hezar::transformer

@@ -2,7 +2,6 @@
 
 #include <cmath>
 
-#include "models/transformer/attention.h"
 #include "models/transformer/layers.h"
 
 namespace hezar::transformer {
@@ -26,7 +25,10 @@ void LayerInferenceCache::refresh_qkv(const PostLnLayerParts& p) {
   for (const auto* t : {&p.query->weight, &p.key->weight, &p.value->weight, &p.query->bias, &p.key->bias,
                         &p.value->bias})
     source.emplace_back(t->data_ptr(), t->is_inference() ? 0 : t->_version());  // inference tensors have none
-  if (source == source_ && qkv_weight_.defined()) return;
+  if (source == source_ && (qkv_weight_.defined() || qkv.packed())) {
+    if (qkv.packed()) qkv_weight_.reset();  // oneDNN keeps its own copy now
+    return;
+  }
   at::NoGradGuard no_grad;
   const double scale = 1.0 / std::sqrt(static_cast<double>(p.query->weight.size(0) / p.num_heads));
   qkv_weight_ = at::cat({p.query->weight * scale, p.key->weight, p.value->weight}, 0);
@@ -42,7 +44,7 @@ at::Tensor post_ln_layer_infer(const PostLnLayerParts& p, LayerInferenceCache& c
   at::Tensor projected =
       cache.qkv.forward(cache.qkv_weight(), cache.qkv_bias(), rows).view({batch, length, 3 * hidden});
   at::Tensor key_bias = additive_mask.defined() ? additive_mask.reshape({batch, length}) : at::Tensor();
-  at::Tensor context = attention_heads_parallel(projected, key_bias, p.num_heads);
+  at::Tensor context = cache.attention.forward(projected, key_bias, p.num_heads);
   projected.reset();  // the largest buffer of the layer after the FFN's: free it before that one
   at::Tensor attended =
       cache.attn_out.forward(p.attn_out->weight, p.attn_out->bias, context.view({batch * length, hidden}));

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "models/transformer/attention.h"
 #include "models/transformer/dnnl_linear.h"
 
 namespace hezar::transformer {
@@ -32,13 +33,15 @@ struct PostLnLayerParts {
 };
 
 // What a layer keeps between inference calls: cat(query * s, key, value) weights and biases, rebuilt when a
-// source tensor changes (load, to(dtype), an optimizer step), and the GEMM primitives.
+// source tensor changes (load, to(dtype), an optimizer step), and the GEMMs (primitives, packed weights).
+// Once the QKV GEMM has packed its weight, the plain cat(...) is freed (qkv_weight() is then undefined).
 class LayerInferenceCache {
  public:
   void refresh_qkv(const PostLnLayerParts& parts);
   const at::Tensor& qkv_weight() const { return qkv_weight_; }
   const at::Tensor& qkv_bias() const { return qkv_bias_; }
   DnnlLinear qkv, attn_out, ffn_in, ffn_out;
+  Attention attention;
 
  private:
   at::Tensor qkv_weight_, qkv_bias_;
