@@ -35,7 +35,8 @@ struct WeightKey {
 }  // namespace
 
 struct DnnlLinear::State {
-  using Shape = std::tuple<int64_t, int64_t, int64_t, bool>;  // rows, in, out, packed weights
+  // rows, in, out, packed weights, activation, accumulate
+  using Shape = std::tuple<int64_t, int64_t, int64_t, bool, Activation, bool>;
   static constexpr size_t kKeep = 4;  // batches of one job mostly repeat a handful of row counts
   std::vector<std::pair<Shape, dnnl::matmul>> recent;
   std::optional<WeightKey> weight;  // of the last calls
@@ -43,27 +44,30 @@ struct DnnlLinear::State {
   dnnl::memory packed;              // `weight` in oneDNN's layout, once packed
   int64_t in = 0, out = 0;          // of `weight`
 
-  dnnl::matmul::primitive_desc describe(int64_t rows, const dnnl::memory::desc& weights) const {
-    dnnl::memory::desc src({rows, in}, dt::f32, tag::ab), dst({rows, out}, dt::f32, tag::ab);
-    dnnl::memory::desc bias({1, out}, dt::f32, tag::ab);
-    return dnnl::matmul::primitive_desc(dnnl::matmul::desc(src, weights, bias, dst), dnnl_cpu_engine());
+  dnnl::matmul::primitive_desc describe(const Shape& shape, const dnnl::memory::desc& weights) const {
+    const auto [m, k, n, is_packed, act, accumulate] = shape;
+    dnnl::memory::desc src({m, k}, dt::f32, tag::ab), dst({m, n}, dt::f32, tag::ab);
+    dnnl::memory::desc bias({1, n}, dt::f32, tag::ab);
+    dnnl::post_ops ops;
+    if (act == Activation::kGelu) ops.append_eltwise(1.f, dnnl::algorithm::eltwise_gelu_erf, 0.f, 0.f);
+    if (act == Activation::kRelu) ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
+    if (accumulate) ops.append_sum(1.f);
+    dnnl::primitive_attr attr;
+    attr.set_post_ops(ops);
+    return dnnl::matmul::primitive_desc(dnnl::matmul::desc(src, weights, bias, dst), attr, dnnl_cpu_engine());
   }
 
-  dnnl::matmul& remember(const Shape& shape, dnnl::matmul matmul) {
-    if (recent.size() == kKeep) recent.pop_back();
-    recent.insert(recent.begin(), {shape, std::move(matmul)});
-    return recent.front().second;
-  }
-
-  dnnl::matmul& matmul(int64_t rows) {
-    const Shape shape{rows, in, out, bool(packed)};
+  dnnl::matmul& matmul(int64_t rows, Activation act, bool accumulate) {
+    const Shape shape{rows, in, out, bool(packed), act, accumulate};
     for (size_t i = 0; i < recent.size(); ++i) {
       if (recent[i].first != shape) continue;
       std::rotate(recent.begin(), recent.begin() + i, recent.begin() + i + 1);  // most recent first
       return recent.front().second;
     }
     const dnnl::memory::desc weights = packed ? packed.get_desc() : dnnl::memory::desc({in, out}, dt::f32, tag::ba);
-    return remember(shape, dnnl::matmul(describe(rows, weights)));
+    if (recent.size() == kKeep) recent.pop_back();
+    recent.insert(recent.begin(), {shape, dnnl::matmul(describe(shape, weights))});
+    return recent.front().second;
   }
 
   // Tracks which weight the calls use; from its second call on, reorders it into the layout oneDNN picks
@@ -79,11 +83,11 @@ struct DnnlLinear::State {
       out = w.size(0);
     }
     if (packed || uses < 2 || !dnnl_packing_enabled()) return;
-    const auto pd = describe(rows, dnnl::memory::desc({in, out}, dt::f32, tag::any));
+    const auto pd = describe({rows, in, out, false, Activation::kNone, false},
+                             dnnl::memory::desc({in, out}, dt::f32, tag::any));
     dnnl::memory plain({{in, out}, dt::f32, tag::ba}, dnnl_cpu_engine(), w.data_ptr());
     packed = dnnl::memory(pd.weights_desc(), dnnl_cpu_engine());
     dnnl::reorder(plain, packed).execute(stream, plain, packed);
-    remember({rows, in, out, true}, dnnl::matmul(pd));
   }
 };
 
@@ -94,27 +98,33 @@ DnnlLinear& DnnlLinear::operator=(DnnlLinear&&) noexcept = default;
 
 bool DnnlLinear::packed() const { return state_ && state_->packed; }
 
-at::Tensor DnnlLinear::forward(const at::Tensor& w, const at::Tensor& b, const at::Tensor& rows) {
+at::Tensor DnnlLinear::forward(const at::Tensor& w, const at::Tensor& b, const at::Tensor& rows, Activation act,
+                               const at::Tensor& accumulate) {
   HEZAR_CHECK(w.defined() || packed(), "linear: no weight given and none packed");
   const int64_t in = w.defined() ? w.size(1) : state_->in;
+  const int64_t out = w.defined() ? w.size(0) : state_->out;
+  auto fp32 = [](const at::Tensor& t) { return t.scalar_type() == at::kFloat && t.is_contiguous(); };
   const bool eligible = dnnl_gemm_enabled() && !at::GradMode::is_enabled() && rows.dim() == 2 && rows.size(0) > 0 &&
-                        rows.size(1) == in && rows.scalar_type() == at::kFloat && rows.is_contiguous() &&
-                        (!w.defined() || (w.scalar_type() == at::kFloat && w.is_contiguous())) && b.defined() &&
-                        b.scalar_type() == at::kFloat && b.is_contiguous();
+                        rows.size(1) == in && fp32(rows) && (!w.defined() || fp32(w)) && b.defined() && fp32(b) &&
+                        (!accumulate.defined() || (fp32(accumulate) && accumulate.sizes() == at::IntArrayRef{rows.size(0), out}));
   if (!eligible) {
     HEZAR_CHECK(w.defined(), "linear: the weight exists only packed for fp32 inference, input is ", rows.sizes(),
                 " ", rows.scalar_type());
-    return b.defined() ? at::addmm(b, rows, w.t()) : at::mm(rows, w.t());
+    at::Tensor y = b.defined() ? at::addmm(b, rows, w.t()) : at::mm(rows, w.t());
+    if (act == Activation::kGelu) y = at::gelu(y);
+    if (act == Activation::kRelu) y = at::relu(y);
+    return accumulate.defined() ? accumulate.add_(y) : y;
   }
   if (!state_) state_ = std::make_unique<State>();
   State& s = *state_;
   const int64_t m = rows.size(0);
   dnnl::stream stream(dnnl_cpu_engine());
   if (w.defined()) s.track(w, m, stream);
-  dnnl::matmul& matmul = s.matmul(m);
-  at::Tensor result = at::empty({m, s.out}, rows.options());
+  dnnl::matmul& matmul = s.matmul(m, act, accumulate.defined());
+  at::Tensor result = accumulate.defined() ? accumulate : at::empty({m, s.out}, rows.options());
   dnnl::memory src({{m, s.in}, dt::f32, tag::ab}, dnnl_cpu_engine(), rows.data_ptr());
-  dnnl::memory weight = s.packed ? s.packed : dnnl::memory({{s.in, s.out}, dt::f32, tag::ba}, dnnl_cpu_engine(), w.data_ptr());
+  dnnl::memory weight = s.packed ? s.packed
+                                 : dnnl::memory({{s.in, s.out}, dt::f32, tag::ba}, dnnl_cpu_engine(), w.data_ptr());
   dnnl::memory bias({{1, s.out}, dt::f32, tag::ab}, dnnl_cpu_engine(), b.data_ptr());
   dnnl::memory dst({{m, s.out}, dt::f32, tag::ab}, dnnl_cpu_engine(), result.data_ptr());
   matmul.execute(stream, {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weight}, {DNNL_ARG_BIAS, bias}, {DNNL_ARG_DST, dst}});

@@ -25,10 +25,16 @@ class DnnlLinear {
   DnnlLinear(DnnlLinear&&) noexcept;
   DnnlLinear& operator=(DnnlLinear&&) noexcept;
 
-  // rows [M, in] -> rows @ weight^T + bias (weight [out, in]) as a new contiguous [M, out] tensor.
-  // Non-fp32, non-contiguous or autograd-recording inputs go through at::addmm. An undefined `weight`
-  // means "the weight packed last" (its owner may free the plain copy once packed() says so).
-  at::Tensor forward(const at::Tensor& weight, const at::Tensor& bias, const at::Tensor& rows);
+  // What runs on the GEMM's result while it is still in cache (oneDNN post-ops): HF's "gelu" (erf) or
+  // "relu", then adding it to `accumulate` (a residual [M, out], overwritten and returned).
+  enum class Activation { kNone, kGelu, kRelu };
+
+  // rows [M, in] -> act(rows @ weight^T + bias) (weight [out, in]) as a new contiguous [M, out] tensor, or
+  // added into `accumulate` when given. Non-fp32, non-contiguous or autograd-recording inputs go through
+  // ATen. An undefined `weight` means "the weight packed last" (its owner may free the plain copy once
+  // packed() says so).
+  at::Tensor forward(const at::Tensor& weight, const at::Tensor& bias, const at::Tensor& rows,
+                     Activation act = Activation::kNone, const at::Tensor& accumulate = at::Tensor());
   // Whether forward() now uses a packed copy of the last weight it was given.
   bool packed() const;
 

@@ -51,13 +51,15 @@ at::Tensor post_ln_layer_infer(const PostLnLayerParts& p, LayerInferenceCache& c
   context.reset();
   at::Tensor h = layer_norm(attended.add_(rows), p.attn_norm);
   attended.reset();
-  at::Tensor inner = cache.ffn_in.forward(p.ffn_in->weight, p.ffn_in->bias, h);
-  if (p.activation == "gelu" || p.activation == "gelu_python") at::gelu_(inner);
-  else if (p.activation == "relu") at::relu_(inner);
-  else inner = activation(p.activation, inner);
-  at::Tensor out = cache.ffn_out.forward(p.ffn_out->weight, p.ffn_out->bias, inner);
+  using Act = DnnlLinear::Activation;
+  const Act act = p.activation == "gelu" || p.activation == "gelu_python" ? Act::kGelu
+                  : p.activation == "relu"                                 ? Act::kRelu
+                                                                           : Act::kNone;
+  at::Tensor inner = cache.ffn_in.forward(p.ffn_in->weight, p.ffn_in->bias, h, act);
+  if (act == Act::kNone) inner = activation(p.activation, inner);
+  at::Tensor out = cache.ffn_out.forward(p.ffn_out->weight, p.ffn_out->bias, inner, Act::kNone, h);  // into h
   inner.reset();
-  return layer_norm(out.add_(h), p.out_norm).view({batch, length, hidden});
+  return layer_norm(out, p.out_norm).view({batch, length, hidden});
 }
 
 }  // namespace hezar::transformer
