@@ -51,6 +51,29 @@ TEST(DnnlLinear, AnInputOneDnnCannotTakeNeedsThePlainWeight) {
   EXPECT_THROW(linear.forward(at::Tensor(), b, half), std::exception);
 }
 
+TEST(DnnlLinear, ActivationAndAccumulateRunOnTheGemmsResult) {
+  at::manual_seed(3);
+  at::Tensor w = at::randn({48, 32}), b = at::randn({48}), rows = at::randn({9, 32});
+  at::Tensor plain = at::addmm(b, rows, w.t());
+  c10::InferenceMode guard;
+  using Act = DnnlLinear::Activation;
+  DnnlLinear gelu, relu, sum;
+  for (int call = 0; call < 3; ++call) {  // in place, then packed
+    EXPECT_TRUE(at::allclose(gelu.forward(w, b, rows, Act::kGelu), at::gelu(plain), 1e-5, 1e-5));
+    EXPECT_TRUE(at::allclose(relu.forward(w, b, rows, Act::kRelu), at::relu(plain), 1e-5, 1e-5));
+    at::Tensor residual = at::randn({9, 48}), expected = residual + plain;
+    at::Tensor got = sum.forward(w, b, rows, Act::kNone, residual);
+    EXPECT_EQ(got.data_ptr(), residual.data_ptr()) << "the result is written into the residual";
+    EXPECT_TRUE(at::allclose(got, expected, 1e-5, 1e-5));
+    EXPECT_EQ(sum.packed(), call > 0);
+  }
+  // The ATen fallback (bf16) does the same.
+  DnnlLinear half;
+  at::Tensor residual = at::zeros({9, 48}, at::kBFloat16);
+  half.forward(w.to(at::kBFloat16), b.to(at::kBFloat16), rows.to(at::kBFloat16), Act::kGelu, residual);
+  EXPECT_TRUE(at::allclose(residual.to(at::kFloat), at::gelu(plain), 0.1, 0.1));
+}
+
 at::Tensor reference_attention(const at::Tensor& qkv, const at::Tensor& key_bias, int64_t heads) {
   const int64_t batch = qkv.size(0), length = qkv.size(1), hidden = qkv.size(2) / 3;
   auto split = [&](int64_t part) {
