@@ -2,9 +2,9 @@
 // DistilBERT (TransformerBlock), which differ only in parameter names:
 //   h = LN1(x + attn_out(attention(x)));  y = LN2(h + ffn_out(act(ffn_in(h))))
 // One GEMM for Q, K and V (weights concatenated once, with the query pre-scaled by 1/sqrt(head_dim)),
-// attention one task per (sequence, head) (models/transformer/attention.h), GEMMs with their bias on
-// oneDNN (models/transformer/dnnl_linear.h), residual and activation applied in place. Used when no
-// gradient is recorded; training keeps the plain module path (dropout, autograd).
+// attention on Q/K/V read in place (models/transformer/attention.h), GEMMs with their bias, the FFN's
+// activation and residual on oneDNN (models/transformer/dnnl_linear.h). Used when no gradient is
+// recorded; training keeps the plain module path (dropout, autograd).
 #pragma once
 
 #include <torch/nn/modules/linear.h>

@@ -218,8 +218,8 @@ TEST(TransformerModes, EvalIsDeterministicAndTrainAppliesDropout) {
 }
 
 TEST(TransformerModes, InferenceLayersMatchTheAutogradPath) {
-  // Under inference (no grad, eval) the layers run post_ln_layer_infer (fused QKV, attention one task per
-  // sequence and head); with grad on they run the op-by-op module path. Both must agree at every layer,
+  // Under inference (no grad, eval) the layers run post_ln_layer_infer (fused QKV, oneDNN attention and
+  // GEMMs); with grad on they run the op-by-op module path. Both must agree at every layer,
   // padded batch included, for BERT, RoBERTa and DistilBERT.
   for (const char* name : {"bert-seqcls", "roberta-tokcls", "distilbert-tokcls"}) {
     auto model = model_load(hf_folder(name, "model.safetensors"), {"output_hidden_states=true"});
