@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "core/strings.h"
+#include "models/model.h"
 
 namespace hezar::transformer {
 
@@ -82,18 +83,21 @@ at::Tensor multi_head_attention(const at::Tensor& q, const at::Tensor& k, const 
 }
 
 void init_linear(torch::nn::LinearImpl& linear, double std) {
+  if (model_init_skipped()) return;
   at::NoGradGuard no_grad;
   linear.weight.normal_(0.0, std);
   if (linear.bias.defined()) linear.bias.zero_();
 }
 
 void init_embedding(at::Tensor weight, double std, int64_t padding_idx) {
+  if (model_init_skipped()) return;
   at::NoGradGuard no_grad;
   weight.normal_(0.0, std);
   if (padding_idx >= 0 && padding_idx < weight.size(0)) weight[padding_idx].zero_();
 }
 
 void init_layer_norm(torch::nn::LayerNormImpl& norm) {
+  if (model_init_skipped()) return;
   at::NoGradGuard no_grad;
   norm.weight.fill_(1.0);
   norm.bias.zero_();
@@ -119,7 +123,7 @@ TiedDecoderImpl::TiedDecoderImpl(int64_t in, int64_t vocab, const at::Tensor& ti
   } else {
     weight_ = register_parameter("weight", at::empty({vocab, in}));
     at::NoGradGuard no_grad;
-    weight_.normal_(0.0, 0.02);
+    if (!model_init_skipped()) weight_.normal_(0.0, 0.02);
   }
   bias_ = shared_bias.defined() ? register_buffer("bias", shared_bias) : register_parameter("bias", at::zeros({vocab}));
 }

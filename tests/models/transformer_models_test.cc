@@ -268,6 +268,38 @@ TEST(TransformerModes, InferenceLayersMatchTheAutogradPath) {
   }
 }
 
+TEST(TransformerLoad, LoadingSkipsTheRandomInitButBuildingDoesNot) {
+  // model_load builds under ModelInitSkip (its strict load replaces every weight); model_build alone runs
+  // HF's init: Linear weights ~ N(0, 0.02), where LibTorch's constructors leave kaiming-uniform ones.
+  BertTextClassificationConfig config;
+  config.hidden_size = 64;
+  config.num_hidden_layers = 1;
+  config.num_attention_heads = 2;
+  config.intermediate_size = 128;
+  config.vocab_size = 500;
+  config.id2label = {{0, "a"}, {1, "b"}};
+  const std::string key = "bert.encoder.layer.0.intermediate.dense.weight";
+  auto weight = [&](Model& m) { return m.named_parameters()[key]; };
+  auto stddev = [&](Model& m) { return weight(m).std().item<double>(); };
+  auto built = model_build(config);
+  EXPECT_NEAR(stddev(*built), 0.02, 0.004);
+  {
+    ModelInitSkip skip;
+    {
+      ModelInitSkip nested;
+    }
+    EXPECT_TRUE(model_init_skipped()) << "a nested guard restores the outer state";
+    auto raw = model_build(config);
+    EXPECT_GT(stddev(*raw), 0.05) << "LibTorch's own init (kaiming uniform, bound 1/sqrt(64))";
+  }
+  EXPECT_FALSE(model_init_skipped());
+  const std::string dir = scratch_dir("bert-init-skip");
+  built->save(dir, "model.safetensors");
+  auto loaded = model_load(dir);
+  EXPECT_TRUE(at::equal(weight(*loaded), weight(*built)));
+  EXPECT_NEAR(stddev(*model_build(config)), 0.02, 0.004) << "building after a load initialises again";
+}
+
 TEST(TransformerModes, HiddenStatesAreOptIn) {
   // As transformers: only with output_hidden_states (at batch 32 x 128 a BERT-base would keep 163 MB alive).
   TensorMap inputs = {{"token_ids", at::tensor({2, 353, 454, 3}, at::kLong).unsqueeze(0)}};
