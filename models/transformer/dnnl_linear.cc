@@ -71,10 +71,10 @@ struct DnnlLinear::State {
   }
 
   // Tracks which weight the calls use; from its second call on, reorders it into the layout oneDNN picks
-  // for `rows` (kept for every row count: the layout depends on the weight's shape, not on the rows).
+  // for `rows`; primitives for other row counts then take that layout as given.
   void track(const at::Tensor& w, int64_t rows, dnnl::stream& stream) {
     if (weight && weight->matches(w)) {
-      ++uses;
+      uses = std::min(uses + 1, 2);
     } else {
       weight = WeightKey::of(w);
       uses = 1;
