@@ -141,6 +141,11 @@ ModelInitSkip::ModelInitSkip() : previous_(init_skipped) { init_skipped = true; 
 ModelInitSkip::~ModelInitSkip() { init_skipped = previous_; }
 bool model_init_skipped() { return init_skipped; }
 
+std::shared_ptr<Model> model_build_to_load(const Config& config, const std::vector<std::string>& overrides) {
+  ModelInitSkip skip;
+  return model_build(config, overrides);
+}
+
 bool weights_are_mapped(const std::string& path) {
   return ends_with(path, ".safetensors") || ends_with(path, ".safetensors.index.json");
 }
@@ -201,11 +206,7 @@ std::shared_ptr<Model> model_load(const std::string& dir, const std::vector<std:
   HEZAR_CHECK_INPUT(fs::is_regular_file(config_path), "'", dir,
                     "' is not a hezar model directory: model_config.yaml is missing");
   std::unique_ptr<Config> config = config_load(config_path, "model");
-  std::shared_ptr<Model> model;
-  {
-    ModelInitSkip skip;  // the strict load below replaces every weight
-    model = model_build(*config, overrides);
-  }
+  std::shared_ptr<Model> model = model_build_to_load(*config, overrides);
   model_load_weights_strict(*model, dir, config_path);
   model->preprocessors() = preprocessors_load(dir + "/preprocessor");
   return model;

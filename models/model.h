@@ -108,6 +108,8 @@ class ModelInitSkip {
   bool previous_;
 };
 bool model_init_skipped();
+// model_build under ModelInitSkip, for loaders whose strict load then replaces every weight.
+std::shared_ptr<Model> model_build_to_load(const Config& config, const std::vector<std::string>& overrides);
 
 // Loads a saved model directory: config by `name` through the registry, weights (model.safetensors,
 // sharded safetensors, model.pt or pytorch_model.bin, whichever exists), preprocessors. Missing or

@@ -65,23 +65,16 @@ at::Tensor attention_heads_parallel(const at::Tensor& qkv, const at::Tensor& key
 struct Attention::Primitives {
   using Shape = std::tuple<int64_t, int64_t, int64_t, int64_t, bool>;  // n, length, heads, head_dim, masked
   struct Entry {
-    Shape shape;
     dnnl::memory::desc q, k, v, scores, mask, context;
     dnnl::matmul qk, pv;
     dnnl::softmax_forward softmax;
   };
-  static constexpr size_t kKeep = 4;
-  std::vector<Entry> recent;
+  RecentPrimitives<Shape, Entry> recent;
 
-  Entry& get(const Shape& shape) {
-    for (size_t i = 0; i < recent.size(); ++i) {
-      if (recent[i].shape != shape) continue;
-      std::rotate(recent.begin(), recent.begin() + i, recent.begin() + i + 1);
-      return recent.front();
-    }
+  static Entry make(const Shape& shape) {
     const auto [n, length, heads, head_dim, masked] = shape;
     const int64_t hidden = heads * head_dim, row = 3 * hidden;
-    Entry e{shape};
+    Entry e;
     e.q = dnnl::memory::desc({n, heads, length, head_dim}, dt::f32, dims{length * row, head_dim, row, 1});
     e.k = dnnl::memory::desc({n, heads, head_dim, length}, dt::f32, dims{length * row, head_dim, 1, row});
     e.v = e.q;
@@ -99,9 +92,11 @@ struct Attention::Primitives {
     e.softmax = dnnl::softmax_forward(dnnl::softmax_forward::primitive_desc(
         dnnl::softmax_forward::desc(dnnl::prop_kind::forward_inference, e.scores, 3), engine));
     e.pv = dnnl::matmul(dnnl::matmul::primitive_desc(dnnl::matmul::desc(e.scores, e.v, e.context), engine));
-    if (recent.size() == kKeep) recent.pop_back();
-    recent.insert(recent.begin(), std::move(e));
-    return recent.front();
+    return e;
+  }
+
+  Entry& get(const Shape& shape) {
+    return recent.get(shape, [&] { return make(shape); });
   }
 };
 
@@ -118,8 +113,8 @@ at::Tensor Attention::forward(const at::Tensor& qkv, const at::Tensor& key_bias,
   if (qkv.numel() == 0) return context;
   at::Tensor bias = key_bias.defined() ? key_bias.to(at::kFloat).contiguous() : at::Tensor();
   const int64_t per_sequence = num_heads * length * length * static_cast<int64_t>(sizeof(float));
-  const int64_t chunks = (batch + std::max<int64_t>(1, kScoresBudget / per_sequence) - 1) /
-                         std::max<int64_t>(1, kScoresBudget / per_sequence);
+  const int64_t most = std::max<int64_t>(1, kScoresBudget / per_sequence);
+  const int64_t chunks = (batch + most - 1) / most;
   const int64_t chunk = (batch + chunks - 1) / chunks;  // equal chunks: at most two primitive sets
   at::Tensor scores = at::empty({chunk * num_heads * length * length}, qkv.options());
   if (!primitives_) primitives_ = std::make_unique<Primitives>();

@@ -2,13 +2,12 @@
 
 #include <ATen/core/grad_mode.h>
 
-#include <algorithm>
 #include <optional>
 #include <tuple>
-#include <vector>
 
 #include "core/error.h"
 #include "models/transformer/dnnl_util.h"
+#include "models/transformer/tensor_identity.h"
 
 namespace hezar::transformer {
 
@@ -16,30 +15,13 @@ namespace {
 using dt = dnnl::memory::data_type;
 using tag = dnnl::memory::format_tag;
 
-// Which contents a weight tensor holds: its storage (held weakly, so a freed storage's address is never
-// taken for a new one), data pointer and version (bumped by in-place writes: loads, optimizer steps).
-struct WeightKey {
-  c10::weak_intrusive_ptr<c10::StorageImpl> storage;
-  const void* data;
-  uint32_t version;
-
-  static uint32_t version_of(const at::Tensor& w) { return w.is_inference() ? 0 : w._version(); }
-  static WeightKey of(const at::Tensor& w) {
-    return {w.storage().getWeakStorageImpl(), w.data_ptr(), version_of(w)};
-  }
-  bool matches(const at::Tensor& w) const {
-    return !storage.expired() && storage._unsafe_get_target() == w.storage().unsafeGetStorageImpl() &&
-           data == w.data_ptr() && version == version_of(w);
-  }
-};
 }  // namespace
 
 struct DnnlLinear::State {
   // rows, in, out, packed weights, activation, accumulate
   using Shape = std::tuple<int64_t, int64_t, int64_t, bool, Activation, bool>;
-  static constexpr size_t kKeep = 4;  // batches of one job mostly repeat a handful of row counts
-  std::vector<std::pair<Shape, dnnl::matmul>> recent;
-  std::optional<WeightKey> weight;  // of the last calls
+  RecentPrimitives<Shape, dnnl::matmul> recent;
+  std::optional<TensorIdentity> weight;  // of the last calls
   int uses = 0;                     // calls in a row with `weight`
   dnnl::memory packed;              // `weight` in oneDNN's layout, once packed
   int64_t in = 0, out = 0;          // of `weight`
@@ -59,15 +41,10 @@ struct DnnlLinear::State {
 
   dnnl::matmul& matmul(int64_t rows, Activation act, bool accumulate) {
     const Shape shape{rows, in, out, bool(packed), act, accumulate};
-    for (size_t i = 0; i < recent.size(); ++i) {
-      if (recent[i].first != shape) continue;
-      std::rotate(recent.begin(), recent.begin() + i, recent.begin() + i + 1);  // most recent first
-      return recent.front().second;
-    }
-    const dnnl::memory::desc weights = packed ? packed.get_desc() : dnnl::memory::desc({in, out}, dt::f32, tag::ba);
-    if (recent.size() == kKeep) recent.pop_back();
-    recent.insert(recent.begin(), {shape, dnnl::matmul(describe(shape, weights))});
-    return recent.front().second;
+    return recent.get(shape, [&] {
+      const dnnl::memory::desc weights = packed ? packed.get_desc() : dnnl::memory::desc({in, out}, dt::f32, tag::ba);
+      return dnnl::matmul(describe(shape, weights));
+    });
   }
 
   // Tracks which weight the calls use; from its second call on, reorders it into the layout oneDNN picks
@@ -76,7 +53,7 @@ struct DnnlLinear::State {
     if (weight && weight->matches(w)) {
       uses = std::min(uses + 1, 2);
     } else {
-      weight = WeightKey::of(w);
+      weight = TensorIdentity::of(w);
       uses = 1;
       packed = dnnl::memory();
       in = w.size(1);

@@ -114,11 +114,8 @@ std::shared_ptr<Model> hf_model_load(const std::string& dir, const std::vector<s
     throw BadInput(config_path + ": invalid JSON: " + e.what());
   }
   std::unique_ptr<Config> config = hf_config_to_hezar(j, config_path);
-  std::shared_ptr<Model> model;
-  {
-    ModelInitSkip skip;  // the strict load below replaces every weight but an unused pooler's
-    model = model_build(*config, overrides);
-  }
+  // The strict load below replaces every weight but an unused pooler's (which keeps LibTorch's init).
+  std::shared_ptr<Model> model = model_build_to_load(*config, overrides);
   model_load_weights_strict(*model, dir, config_path, absent_in_hf_layout);
   attach_tokenizer(*model, dir, j["model_type"].get<std::string>());
   return model;

@@ -21,11 +21,11 @@ at::Tensor layer_norm(const at::Tensor& x, const torch::nn::LayerNorm& norm) {
 }  // namespace
 
 void LayerInferenceCache::refresh_qkv(const PostLnLayerParts& p) {
-  std::vector<std::pair<const void*, uint32_t>> source;
-  for (const auto* t : {&p.query->weight, &p.key->weight, &p.value->weight, &p.query->bias, &p.key->bias,
-                        &p.value->bias})
-    source.emplace_back(t->data_ptr(), t->is_inference() ? 0 : t->_version());  // inference tensors have none
-  if (source == source_ && (qkv_weight_.defined() || qkv.packed())) {
+  const std::vector<const at::Tensor*> sources = {&p.query->weight, &p.key->weight, &p.value->weight,
+                                                  &p.query->bias,   &p.key->bias,   &p.value->bias};
+  bool same = source_.size() == sources.size();
+  for (size_t i = 0; same && i < sources.size(); ++i) same = source_[i].matches(*sources[i]);
+  if (same && (qkv_weight_.defined() || qkv.packed())) {
     if (qkv.packed()) qkv_weight_.reset();  // oneDNN keeps its own copy now
     return;
   }
@@ -33,7 +33,8 @@ void LayerInferenceCache::refresh_qkv(const PostLnLayerParts& p) {
   const double scale = 1.0 / std::sqrt(static_cast<double>(p.query->weight.size(0) / p.num_heads));
   qkv_weight_ = at::cat({p.query->weight * scale, p.key->weight, p.value->weight}, 0);
   qkv_bias_ = at::cat({p.query->bias * scale, p.key->bias, p.value->bias}, 0);
-  source_ = std::move(source);
+  source_.clear();
+  for (const at::Tensor* t : sources) source_.push_back(TensorIdentity::of(*t));
 }
 
 at::Tensor post_ln_layer_infer(const PostLnLayerParts& p, LayerInferenceCache& cache, const at::Tensor& x,

@@ -16,6 +16,7 @@
 
 #include "models/transformer/attention.h"
 #include "models/transformer/dnnl_linear.h"
+#include "models/transformer/tensor_identity.h"
 
 namespace hezar::transformer {
 
@@ -45,7 +46,7 @@ class LayerInferenceCache {
 
  private:
   at::Tensor qkv_weight_, qkv_bias_;
-  std::vector<std::pair<const void*, uint32_t>> source_;
+  std::vector<TensorIdentity> source_;
 };
 
 // x [B, L, H]; additive_mask [B, 1, 1, L] (0 keep, the dtype's lowest = padding) or undefined.
