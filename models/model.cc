@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
@@ -195,6 +196,10 @@ void model_load_weights_strict(Model& model, const std::string& dir, const std::
   HEZAR_CHECK_INPUT(report.missing.empty() && report.mismatched.empty(), weights, " does not fit model '",
                     model.config().name(), "' as configured in ", config_path, ": ", report.summary());
   if (!report.unexpected.empty()) spdlog::warn("{}: ignored {}", weights, report.summary());
+  // The constructor's own parameters were just replaced and freed; the memory policy (core/memory_policy.h)
+  // keeps freed heap memory for the next forward's activations, but these few hundred MB would only sit in
+  // RSS next to the loaded weights and the packed copies made later.
+  malloc_trim(0);
 }
 
 std::shared_ptr<Model> model_load(const std::string& dir, const std::vector<std::string>& overrides) {

@@ -23,6 +23,7 @@ struct DnnlLinear::State {
   RecentPrimitives<Shape, dnnl::matmul> recent;
   std::optional<TensorIdentity> weight;  // of the last calls
   int uses = 0;                     // calls in a row with `weight`
+  HugePageBuffer packed_buffer;     // holds `packed` (declared first: outlives it)
   dnnl::memory packed;              // `weight` in oneDNN's layout, once packed
   int64_t in = 0, out = 0;          // of `weight`
 
@@ -56,6 +57,7 @@ struct DnnlLinear::State {
       weight = TensorIdentity::of(w);
       uses = 1;
       packed = dnnl::memory();
+      packed_buffer = HugePageBuffer();
       in = w.size(1);
       out = w.size(0);
     }
@@ -63,7 +65,8 @@ struct DnnlLinear::State {
     const auto pd = describe({rows, in, out, false, Activation::kNone, false},
                              dnnl::memory::desc({in, out}, dt::f32, tag::any));
     dnnl::memory plain({{in, out}, dt::f32, tag::ba}, dnnl_cpu_engine(), w.data_ptr());
-    packed = dnnl::memory(pd.weights_desc(), dnnl_cpu_engine());
+    packed_buffer = HugePageBuffer(pd.weights_desc().get_size());
+    packed = dnnl::memory(pd.weights_desc(), dnnl_cpu_engine(), packed_buffer.data());
     dnnl::reorder(plain, packed).execute(stream, plain, packed);
   }
 };

@@ -1,7 +1,11 @@
 #include "models/transformer/dnnl_util.h"
 
+#include <sys/mman.h>
+
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <new>
 
 namespace hezar::transformer {
 
@@ -25,6 +29,25 @@ bool dnnl_gemm_enabled() {
 bool dnnl_packing_enabled() {
   static const bool enabled = !env_is("HEZAR_PACK_WEIGHTS", "0");
   return enabled;
+}
+
+HugePageBuffer::HugePageBuffer(size_t bytes) {
+  constexpr size_t kHuge = size_t{2} << 20;
+  // Over-map by one huge page so the data can start on a 2 MiB boundary; the tail past the last whole huge
+  // page stays in 4 KiB pages rather than rounding every weight up to 2 MiB.
+  mapped_ = bytes + kHuge;
+  mapping_ = mmap(nullptr, mapped_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (mapping_ == MAP_FAILED) {
+    mapping_ = nullptr;
+    throw std::bad_alloc();
+  }
+  const auto start = reinterpret_cast<uintptr_t>(mapping_);
+  data_ = reinterpret_cast<void*>((start + kHuge - 1) & ~(kHuge - 1));
+  madvise(data_, bytes, MADV_HUGEPAGE);  // advice only: without it the pages are ordinary ones
+}
+
+HugePageBuffer::~HugePageBuffer() {
+  if (mapping_) munmap(mapping_, mapped_);
 }
 
 }  // namespace hezar::transformer

@@ -3,8 +3,9 @@
 //   h = LN1(x + attn_out(attention(x)));  y = LN2(h + ffn_out(act(ffn_in(h))))
 // One GEMM for Q, K and V (weights concatenated once, with the query pre-scaled by 1/sqrt(head_dim)),
 // attention on Q/K/V read in place (models/transformer/attention.h), GEMMs with their bias, the FFN's
-// activation and residual on oneDNN (models/transformer/dnnl_linear.h). Used when no gradient is
-// recorded; training keeps the plain module path (dropout, autograd).
+// activation and residual on oneDNN (models/transformer/dnnl_linear.h), LayerNorm on oneDNN in place
+// (models/transformer/dnnl_layer_norm.h). Used when no gradient is recorded; training keeps the plain
+// module path (dropout, autograd).
 #pragma once
 
 #include <torch/nn/modules/linear.h>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "models/transformer/attention.h"
+#include "models/transformer/dnnl_layer_norm.h"
 #include "models/transformer/dnnl_linear.h"
 #include "models/transformer/tensor_identity.h"
 
@@ -43,6 +45,7 @@ class LayerInferenceCache {
   const at::Tensor& qkv_bias() const { return qkv_bias_; }
   DnnlLinear qkv, attn_out, ffn_in, ffn_out;
   Attention attention;
+  DnnlLayerNorm attn_norm, out_norm;
 
  private:
   at::Tensor qkv_weight_, qkv_bias_;

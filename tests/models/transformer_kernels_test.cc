@@ -1,11 +1,17 @@
 // The oneDNN kernels of the transformer layers against plain ATen: Linear GEMMs (in place, then with the
-// packed weight, repacked when the weight changes) and attention (masked, chunked).
+// packed weight, repacked when the weight changes), attention (masked, chunked), LayerNorm, and the
+// huge-page buffers the packed weights live in.
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <cstring>
+
 #include "models/transformer/attention.h"
+#include "models/transformer/dnnl_layer_norm.h"
 #include "models/transformer/dnnl_linear.h"
+#include "models/transformer/dnnl_util.h"
 
 namespace hezar::transformer {
 namespace {
@@ -103,6 +109,49 @@ TEST(Attention, MatchesPlainAtenWithMasksAndChunks) {
   }
   EXPECT_EQ(attention.forward(at::empty({0, 4, 12}), at::Tensor(), 2).numel(), 0);
   EXPECT_THROW(attention.forward(at::randn({1, 4, 10}), at::Tensor(), 2), std::exception);
+}
+
+TEST(DnnlLayerNorm, MatchesAtenInPlaceAndFallsBackOutsideInference) {
+  at::manual_seed(3);
+  at::Tensor w = at::randn({48}), b = at::randn({48});
+  DnnlLayerNorm norm;
+  for (int64_t rows : {1, 7, 130}) {
+    at::Tensor x = at::randn({rows, 48}) * 5 + 3;
+    const at::Tensor expected = at::layer_norm(x, {48}, w, b, 1e-12);
+    c10::InferenceMode guard;
+    at::Tensor y = norm.forward(x, w, b, 1e-12);
+    EXPECT_LT((y - expected).abs().max().item<float>(), 1e-5) << rows << " rows";
+    EXPECT_EQ(y.data_ptr(), x.data_ptr()) << "fp32 inference normalises in place";
+  }
+  // Another eps is another primitive, not the cached one.
+  at::Tensor x = at::randn({4, 48});
+  const at::Tensor loose = at::layer_norm(x, {48}, w, b, 0.5);
+  {
+    c10::InferenceMode guard;
+    EXPECT_LT((norm.forward(x.clone(), w, b, 0.5) - loose).abs().max().item<float>(), 1e-5);
+  }
+  // Recording gradients (training) or bf16: ATen, the input left as it was.
+  at::Tensor wg = w.clone().requires_grad_(true);
+  at::Tensor kept = x.clone();
+  at::Tensor trained = norm.forward(x, wg, b, 1e-12);
+  EXPECT_TRUE(trained.requires_grad());
+  EXPECT_TRUE(at::equal(x, kept));
+  c10::InferenceMode guard;
+  at::Tensor half = norm.forward(x.to(at::kBFloat16), w, b, 1e-12);
+  EXPECT_EQ(half.scalar_type(), at::kBFloat16);
+  EXPECT_LT((half.to(at::kFloat) - at::layer_norm(x, {48}, w, b, 1e-12)).abs().max().item<float>(), 0.05);
+}
+
+TEST(HugePageBuffer, IsAlignedToHugePagesWritableAndMovable) {
+  HugePageBuffer buffer(3 << 20);
+  ASSERT_NE(buffer.data(), nullptr);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(buffer.data()) % (2 << 20), 0u);
+  std::memset(buffer.data(), 7, 3 << 20);
+  HugePageBuffer moved = std::move(buffer);
+  EXPECT_EQ(buffer.data(), nullptr);
+  EXPECT_EQ(static_cast<unsigned char*>(moved.data())[(3 << 20) - 1], 7);
+  moved = HugePageBuffer();
+  EXPECT_EQ(moved.data(), nullptr);
 }
 
 }  // namespace

@@ -1,0 +1,62 @@
+#include "models/transformer/dnnl_layer_norm.h"
+
+#include <ATen/core/grad_mode.h>
+
+#include <tuple>
+
+#include "models/transformer/dnnl_util.h"
+
+namespace hezar::transformer {
+
+namespace {
+using dt = dnnl::memory::data_type;
+using tag = dnnl::memory::format_tag;
+
+at::Tensor aten_layer_norm(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias, double eps) {
+  const int64_t hidden = x.size(-1);
+  if (x.scalar_type() == at::kFloat || x.scalar_type() == at::kDouble)
+    return at::layer_norm(x, {hidden}, weight, bias, eps);
+  return at::layer_norm(x.to(at::kFloat), {hidden}, weight.to(at::kFloat), bias.to(at::kFloat), eps)
+      .to(x.scalar_type());
+}
+}  // namespace
+
+struct DnnlLayerNorm::State {
+  using Shape = std::tuple<int64_t, int64_t, float>;  // rows, hidden, eps
+  RecentPrimitives<Shape, dnnl::layer_normalization_forward> recent;
+};
+
+DnnlLayerNorm::DnnlLayerNorm() = default;
+DnnlLayerNorm::~DnnlLayerNorm() = default;
+DnnlLayerNorm::DnnlLayerNorm(DnnlLayerNorm&&) noexcept = default;
+DnnlLayerNorm& DnnlLayerNorm::operator=(DnnlLayerNorm&&) noexcept = default;
+
+at::Tensor DnnlLayerNorm::forward(const at::Tensor& rows, const at::Tensor& weight, const at::Tensor& bias,
+                                  double eps) {
+  auto fp32 = [](const at::Tensor& t) { return t.scalar_type() == at::kFloat && t.is_contiguous(); };
+  const bool eligible = dnnl_gemm_enabled() && !at::GradMode::is_enabled() && rows.dim() == 2 && rows.size(0) > 0 &&
+                        fp32(rows) && weight.defined() && bias.defined() && fp32(weight) && fp32(bias) &&
+                        weight.numel() == rows.size(1) && bias.numel() == rows.size(1);
+  if (!eligible) return aten_layer_norm(rows, weight, bias, eps);
+  if (!state_) state_ = std::make_unique<State>();
+  const int64_t m = rows.size(0), hidden = rows.size(1);
+  const dnnl::memory::desc data({m, hidden}, dt::f32, tag::ab), affine({hidden}, dt::f32, tag::a);
+  auto& engine = dnnl_cpu_engine();
+  auto& norm = state_->recent.get({m, hidden, static_cast<float>(eps)}, [&] {
+    const auto flags = dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift;
+    return dnnl::layer_normalization_forward(dnnl::layer_normalization_forward::primitive_desc(
+        dnnl::layer_normalization_forward::desc(dnnl::prop_kind::forward_inference, data, static_cast<float>(eps),
+                                                flags),
+        engine));
+  });
+  dnnl::memory x(data, engine, rows.data_ptr());
+  dnnl::stream stream(engine);
+  norm.execute(stream, {{DNNL_ARG_SRC, x},
+                        {DNNL_ARG_DST, x},
+                        {DNNL_ARG_SCALE, dnnl::memory(affine, engine, weight.data_ptr())},
+                        {DNNL_ARG_SHIFT, dnnl::memory(affine, engine, bias.data_ptr())}});
+  stream.wait();
+  return rows;
+}
+
+}  // namespace hezar::transformer
