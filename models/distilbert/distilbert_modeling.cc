@@ -2,6 +2,7 @@
 
 #include <ATen/core/grad_mode.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/error.h"
@@ -41,19 +42,20 @@ DistilBertBlockImpl::DistilBertBlockImpl(const DistilBertHParams& p) : torch::nn
   output_layer_norm_ = register_module("output_layer_norm", make_norm(d));
 }
 
-at::Tensor DistilBertBlockImpl::forward(const at::Tensor& x, const at::Tensor& additive_mask) {
+at::Tensor DistilBertBlockImpl::forward(const at::Tensor& x, const at::Tensor& additive_mask, bool first_token_only) {
   const bool train = is_training();
   if (!train && !at::GradMode::is_enabled()) {
     return post_ln_layer_infer({q_lin_, k_lin_, v_lin_, out_lin_, sa_layer_norm_, lin1_, lin2_, output_layer_norm_,
                                 p_.n_heads, p_.activation},
-                               cache_, x, additive_mask);
+                               cache_, x, additive_mask, first_token_only);
   }
   at::Tensor ctx = multi_head_attention(q_lin_->forward(x), k_lin_->forward(x), v_lin_->forward(x), additive_mask,
                                         p_.n_heads, p_.attention_dropout, train, /*scale_query_first=*/true);
   at::Tensor sa = sa_layer_norm_->forward(out_lin_->forward(ctx) + x);
   at::Tensor ffn = lin2_->forward(activation(p_.activation, lin1_->forward(sa)));
   ffn = at::dropout(ffn, p_.dropout, train);
-  return output_layer_norm_->forward(ffn + sa);
+  at::Tensor out = output_layer_norm_->forward(ffn + sa);
+  return first_token_only ? out.narrow(1, 0, std::min<int64_t>(out.size(1), 1)) : out;
 }
 
 DistilBertEncoderImpl::DistilBertEncoderImpl(const DistilBertHParams& p) : torch::nn::Module("DistilBertModel"), p_(p) {
@@ -81,7 +83,8 @@ void DistilBertEncoderImpl::init_weights() {
   init_linears_and_norms(*this, p_.initializer_range);
 }
 
-EncoderOutput DistilBertEncoderImpl::forward(const at::Tensor& input_ids, const at::Tensor& attention_mask) {
+EncoderOutput DistilBertEncoderImpl::forward(const at::Tensor& input_ids, const at::Tensor& attention_mask,
+                                             bool first_token_only) {
   HEZAR_CHECK_INPUT(input_ids.dim() == 2, p_.who, ": token ids must be [batch, length], got ", input_ids.sizes());
   const int64_t length = input_ids.size(1);
   HEZAR_CHECK_INPUT(length <= p_.max_position_embeddings, p_.who, ": sequence of length ", length,
@@ -96,16 +99,17 @@ EncoderOutput DistilBertEncoderImpl::forward(const at::Tensor& input_ids, const 
   EncoderOutput out;
   if (p_.output_hidden_states) out.hidden_states.push_back(x);
   at::Tensor mask = additive_attention_mask(attention_mask, x.scalar_type());
-  for (auto& layer : layers_) {
-    x = layer->forward(x, mask);
+  out.first_token_only = first_token_only && !p_.output_hidden_states && !layers_.empty();
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    x = layers_[i]->forward(x, mask, out.first_token_only && i + 1 == layers_.size());
     if (p_.output_hidden_states) out.hidden_states.push_back(x);
   }
   out.last_hidden_state = x;
   return out;
 }
 
-EncoderOutput DistilBertEncoderImpl::forward(const TensorMap& inputs) {
-  return forward(input_ids_of(inputs, p_.who), optional_long(inputs, "attention_mask"));
+EncoderOutput DistilBertEncoderImpl::forward(const TensorMap& inputs, bool first_token_only) {
+  return forward(input_ids_of(inputs, p_.who), optional_long(inputs, "attention_mask"), first_token_only);
 }
 
 }  // namespace hezar::transformer

@@ -37,7 +37,8 @@ class DistilBertBlockImpl : public torch::nn::Module {
  public:
   explicit DistilBertBlockImpl(const DistilBertHParams& p);
   // Without autograd (eval, inference) this runs post_ln_layer_infer; otherwise the module path.
-  at::Tensor forward(const at::Tensor& x, const at::Tensor& additive_mask);
+  // `first_token_only`: as BertLayerImpl::forward.
+  at::Tensor forward(const at::Tensor& x, const at::Tensor& additive_mask, bool first_token_only = false);
 
  private:
   DistilBertHParams p_;
@@ -51,8 +52,9 @@ TORCH_MODULE(DistilBertBlock);
 class DistilBertEncoderImpl : public torch::nn::Module {
  public:
   explicit DistilBertEncoderImpl(const DistilBertHParams& p);
-  EncoderOutput forward(const at::Tensor& input_ids, const at::Tensor& attention_mask);
-  EncoderOutput forward(const TensorMap& inputs);
+  // `first_token_only`: as BertEncoderImpl::forward.
+  EncoderOutput forward(const at::Tensor& input_ids, const at::Tensor& attention_mask, bool first_token_only = false);
+  EncoderOutput forward(const TensorMap& inputs, bool first_token_only = false);
   const at::Tensor& word_embeddings() const { return word_embeddings_->weight; }
   const DistilBertHParams& hparams() const { return p_; }
   void init_weights();

@@ -50,7 +50,7 @@ RobertaClassifier::RobertaClassifier(const Config& config, const RobertaFields& 
 }
 
 TensorMap RobertaClassifier::forward(const TensorMap& inputs) {
-  auto encoded = roberta_->forward(inputs);
+  auto encoded = roberta_->forward(inputs, /*first_token_only=*/spec().kind == TextTask::kTextClassification);
   TensorMap out;
   add_hidden_states(out, encoded);
   const bool train = is_training();

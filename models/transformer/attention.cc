@@ -13,12 +13,13 @@
 namespace hezar::transformer {
 
 namespace {
-void check_inputs(const at::Tensor& qkv, const at::Tensor& key_bias, int64_t num_heads) {
+void check_inputs(const at::Tensor& qkv, const at::Tensor& key_bias, int64_t num_heads, int64_t queries) {
   HEZAR_CHECK(qkv.dim() == 3 && qkv.size(2) % (3 * num_heads) == 0 && qkv.is_contiguous(),
               "attention: qkv must be contiguous [batch, length, 3 * hidden], got ", qkv.sizes());
   HEZAR_CHECK(!key_bias.defined() ||
                   (key_bias.dim() == 2 && key_bias.size(0) == qkv.size(0) && key_bias.size(1) == qkv.size(1)),
               "attention: key bias must be [", qkv.size(0), ", ", qkv.size(1), "], got ", key_bias.sizes());
+  HEZAR_CHECK(queries <= qkv.size(1), "attention: ", queries, " queries from sequences of ", qkv.size(1));
 }
 
 using dt = dnnl::memory::data_type;
@@ -29,41 +30,42 @@ using dims = dnnl::memory::dims;
 constexpr int64_t kScoresBudget = 4 << 20;
 }  // namespace
 
-at::Tensor attention_heads_parallel(const at::Tensor& qkv, const at::Tensor& key_bias, int64_t num_heads) {
-  check_inputs(qkv, key_bias, num_heads);
+at::Tensor attention_heads_parallel(const at::Tensor& qkv, const at::Tensor& key_bias, int64_t num_heads,
+                                    int64_t queries) {
+  check_inputs(qkv, key_bias, num_heads, queries);
   const int64_t batch = qkv.size(0), length = qkv.size(1), hidden = qkv.size(2) / 3;
-  const int64_t head_dim = hidden / num_heads;
-  at::Tensor context = at::empty({batch, length, hidden}, qkv.options());
-  if (qkv.numel() == 0) return context;
+  const int64_t head_dim = hidden / num_heads, nq = queries < 0 ? length : queries;
+  at::Tensor context = at::empty({batch, nq, hidden}, qkv.options());
+  if (qkv.numel() == 0 || nq == 0) return context;
   at::Tensor bias = key_bias.defined() ? key_bias.to(qkv.scalar_type()).contiguous() : at::Tensor();
   at::parallel_for(0, batch * num_heads, 1, [&](int64_t begin, int64_t end) {
     // Inside parallel_for ATen runs single-threaded, and OpenBLAS (OpenMP build) sees the parallel region.
-    at::Tensor scores = at::empty({length, length}, qkv.options());
-    at::Tensor probs = at::empty({length, length}, qkv.options());
+    at::Tensor scores = at::empty({nq, length}, qkv.options());
+    at::Tensor probs = at::empty({nq, length}, qkv.options());
     for (int64_t task = begin; task < end; ++task) {
       const int64_t b = task / num_heads, h = task % num_heads;
       at::Tensor rows = qkv[b];  // [L, 3H]
-      at::Tensor q = rows.narrow(1, h * head_dim, head_dim);
+      at::Tensor q = rows.narrow(1, h * head_dim, head_dim).narrow(0, 0, nq);
       at::Tensor k = rows.narrow(1, hidden + h * head_dim, head_dim);
       at::Tensor v = rows.narrow(1, 2 * hidden + h * head_dim, head_dim);
       if (bias.defined()) {
-        at::addmm_out(scores, bias[b].unsqueeze(0).expand({length, length}), q, k.t());
+        at::addmm_out(scores, bias[b].unsqueeze(0).expand({nq, length}), q, k.t());
       } else {
         at::mm_out(scores, q, k.t());
       }
       at::_softmax_out(probs, scores, 1, false);
-      at::Tensor out = context[b].narrow(1, h * head_dim, head_dim);  // [L, d] with row stride H: written in place
+      at::Tensor out = context[b].narrow(1, h * head_dim, head_dim);  // [nq, d] with row stride H: written in place
       at::mm_out(out, probs, v);
     }
   });
   return context;
 }
 
-// For `n` sequences of `length` tokens: scores = Q K^T (+ mask), softmax over keys, context = P V, with
-// Q, K, V strided views of the QKV rows ([n, heads, L, d], row stride 3H) and the context written as
-// [n, L, H] (head h in columns h*d...).
+// For `n` sequences of `length` tokens, the first `nq` of them attending: scores = Q K^T (+ mask), softmax
+// over keys, context = P V, with Q, K, V strided views of the QKV rows ([n, heads, nq or L, d], row stride
+// 3H) and the context written as [n, nq, H] (head h in columns h*d...).
 struct Attention::Primitives {
-  using Shape = std::tuple<int64_t, int64_t, int64_t, int64_t, bool>;  // n, length, heads, head_dim, masked
+  using Shape = std::tuple<int64_t, int64_t, int64_t, int64_t, int64_t, bool>;  // n, nq, length, heads, head_dim, masked
   struct Entry {
     dnnl::memory::desc q, k, v, scores, mask, context;
     dnnl::matmul qk, pv;
@@ -72,15 +74,15 @@ struct Attention::Primitives {
   RecentPrimitives<Shape, Entry> recent;
 
   static Entry make(const Shape& shape) {
-    const auto [n, length, heads, head_dim, masked] = shape;
+    const auto [n, nq, length, heads, head_dim, masked] = shape;
     const int64_t hidden = heads * head_dim, row = 3 * hidden;
     Entry e;
-    e.q = dnnl::memory::desc({n, heads, length, head_dim}, dt::f32, dims{length * row, head_dim, row, 1});
+    e.q = dnnl::memory::desc({n, heads, nq, head_dim}, dt::f32, dims{length * row, head_dim, row, 1});
     e.k = dnnl::memory::desc({n, heads, head_dim, length}, dt::f32, dims{length * row, head_dim, 1, row});
-    e.v = e.q;
-    e.scores = dnnl::memory::desc({n, heads, length, length}, dt::f32, tag::abcd);
+    e.v = dnnl::memory::desc({n, heads, length, head_dim}, dt::f32, dims{length * row, head_dim, row, 1});
+    e.scores = dnnl::memory::desc({n, heads, nq, length}, dt::f32, tag::abcd);
     e.mask = dnnl::memory::desc({n, 1, 1, length}, dt::f32, tag::abcd);
-    e.context = dnnl::memory::desc({n, heads, length, head_dim}, dt::f32, dims{length * hidden, head_dim, hidden, 1});
+    e.context = dnnl::memory::desc({n, heads, nq, head_dim}, dt::f32, dims{nq * hidden, head_dim, hidden, 1});
     dnnl::primitive_attr attr;
     if (masked) {
       dnnl::post_ops ops;
@@ -105,28 +107,30 @@ Attention::~Attention() = default;
 Attention::Attention(Attention&&) noexcept = default;
 Attention& Attention::operator=(Attention&&) noexcept = default;
 
-at::Tensor Attention::forward(const at::Tensor& qkv, const at::Tensor& key_bias, int64_t num_heads) {
-  if (!dnnl_gemm_enabled() || qkv.scalar_type() != at::kFloat) return attention_heads_parallel(qkv, key_bias, num_heads);
-  check_inputs(qkv, key_bias, num_heads);
+at::Tensor Attention::forward(const at::Tensor& qkv, const at::Tensor& key_bias, int64_t num_heads, int64_t queries) {
+  if (!dnnl_gemm_enabled() || qkv.scalar_type() != at::kFloat)
+    return attention_heads_parallel(qkv, key_bias, num_heads, queries);
+  check_inputs(qkv, key_bias, num_heads, queries);
   const int64_t batch = qkv.size(0), length = qkv.size(1), hidden = qkv.size(2) / 3;
-  at::Tensor context = at::empty({batch, length, hidden}, qkv.options());
-  if (qkv.numel() == 0) return context;
+  const int64_t nq = queries < 0 ? length : queries;
+  at::Tensor context = at::empty({batch, nq, hidden}, qkv.options());
+  if (qkv.numel() == 0 || nq == 0) return context;
   at::Tensor bias = key_bias.defined() ? key_bias.to(at::kFloat).contiguous() : at::Tensor();
-  const int64_t per_sequence = num_heads * length * length * static_cast<int64_t>(sizeof(float));
+  const int64_t per_sequence = num_heads * nq * length * static_cast<int64_t>(sizeof(float));
   const int64_t most = std::max<int64_t>(1, kScoresBudget / per_sequence);
   const int64_t chunks = (batch + most - 1) / most;
   const int64_t chunk = (batch + chunks - 1) / chunks;  // equal chunks: at most two primitive sets
-  at::Tensor scores = at::empty({chunk * num_heads * length * length}, qkv.options());
+  at::Tensor scores = at::empty({chunk * num_heads * nq * length}, qkv.options());
   if (!primitives_) primitives_ = std::make_unique<Primitives>();
   auto& engine = dnnl_cpu_engine();
   dnnl::stream stream(engine);
   for (int64_t first = 0; first < batch; first += chunk) {
     const int64_t n = std::min(chunk, batch - first);
-    auto& e = primitives_->get({n, length, num_heads, hidden / num_heads, bias.defined()});
+    auto& e = primitives_->get({n, nq, length, num_heads, hidden / num_heads, bias.defined()});
     float* rows = qkv.data_ptr<float>() + first * length * 3 * hidden;
     dnnl::memory q(e.q, engine, rows), k(e.k, engine, rows + hidden), v(e.v, engine, rows + 2 * hidden);
     dnnl::memory s(e.scores, engine, scores.data_ptr()),
-        out(e.context, engine, context.data_ptr<float>() + first * length * hidden);
+        out(e.context, engine, context.data_ptr<float>() + first * nq * hidden);
     std::unordered_map<int, dnnl::memory> qk_args{{DNNL_ARG_SRC, q}, {DNNL_ARG_WEIGHTS, k}, {DNNL_ARG_DST, s}};
     if (bias.defined())
       qk_args[DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1] =

@@ -18,9 +18,12 @@
 namespace hezar::transformer {
 
 // qkv [B, L, 3H] (query | key | value, contiguous; the query already scaled by 1/sqrt(head_dim)),
-// key_bias [B, L] additive (0 = attend, lowest = padding) or undefined. Returns the context [B, L, H].
-// Only for inference: nothing is recorded for autograd and there is no attention dropout.
-at::Tensor attention_heads_parallel(const at::Tensor& qkv, const at::Tensor& key_bias, int64_t num_heads);
+// key_bias [B, L] additive (0 = attend, lowest = padding) or undefined. Returns the context [B, Q, H] of
+// the first Q = `queries` positions of each sequence (all L when negative: a classifier reading only the
+// first token needs only its row from the last layer). Only for inference: nothing is recorded for
+// autograd and there is no attention dropout.
+at::Tensor attention_heads_parallel(const at::Tensor& qkv, const at::Tensor& key_bias, int64_t num_heads,
+                                    int64_t queries = -1);
 
 // The same on oneDNN for fp32, keeping its primitives (per chunk size, length and mask) between calls.
 class Attention {
@@ -30,7 +33,7 @@ class Attention {
   Attention(Attention&&) noexcept;
   Attention& operator=(Attention&&) noexcept;
 
-  at::Tensor forward(const at::Tensor& qkv, const at::Tensor& key_bias, int64_t num_heads);
+  at::Tensor forward(const at::Tensor& qkv, const at::Tensor& key_bias, int64_t num_heads, int64_t queries = -1);
 
  private:
   struct Primitives;

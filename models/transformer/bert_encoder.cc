@@ -2,6 +2,8 @@
 
 #include <ATen/core/grad_mode.h>
 
+#include <algorithm>
+
 #include "core/error.h"
 #include "models/transformer/layers.h"
 
@@ -46,9 +48,10 @@ PostLnLayerParts BertLayerImpl::parts() const {
           p_.hidden_act};
 }
 
-at::Tensor BertLayerImpl::forward(const at::Tensor& x, const at::Tensor& additive_mask) {
+at::Tensor BertLayerImpl::forward(const at::Tensor& x, const at::Tensor& additive_mask, bool first_token_only) {
   const bool train = is_training();
-  if (!train && !at::GradMode::is_enabled()) return post_ln_layer_infer(parts(), cache_, x, additive_mask);
+  if (!train && !at::GradMode::is_enabled())
+    return post_ln_layer_infer(parts(), cache_, x, additive_mask, first_token_only);
   at::Tensor ctx = multi_head_attention(query_->forward(x), key_->forward(x), value_->forward(x), additive_mask,
                                         p_.num_attention_heads, p_.attention_probs_dropout_prob, train,
                                         /*scale_query_first=*/false);
@@ -56,7 +59,8 @@ at::Tensor BertLayerImpl::forward(const at::Tensor& x, const at::Tensor& additiv
   at::Tensor h = attn_norm_->forward(attn + x);
   at::Tensor inter = activation(p_.hidden_act, intermediate_->forward(h));
   at::Tensor out = at::dropout(output_->forward(inter), p_.hidden_dropout_prob, train);
-  return out_norm_->forward(out + h);
+  out = out_norm_->forward(out + h);
+  return first_token_only ? out.narrow(1, 0, std::min<int64_t>(out.size(1), 1)) : out;
 }
 
 BertEncoderImpl::BertEncoderImpl(const BertHParams& p) : torch::nn::Module("BertModel"), p_(p) {
@@ -88,7 +92,8 @@ void BertEncoderImpl::init_weights() {
 }
 
 EncoderOutput BertEncoderImpl::forward(const at::Tensor& input_ids, const at::Tensor& attention_mask,
-                                       const at::Tensor& token_type_ids, const at::Tensor& position_ids) {
+                                       const at::Tensor& token_type_ids, const at::Tensor& position_ids,
+                                       bool first_token_only) {
   HEZAR_CHECK_INPUT(input_ids.dim() == 2, p_.who, ": token ids must be [batch, length], got ", input_ids.sizes());
   const int64_t length = input_ids.size(1);
   at::Tensor ids = input_ids.to(at::kLong);
@@ -119,8 +124,9 @@ EncoderOutput BertEncoderImpl::forward(const at::Tensor& input_ids, const at::Te
   EncoderOutput out;
   if (p_.output_hidden_states) out.hidden_states.push_back(x);
   at::Tensor mask = additive_attention_mask(attention_mask, x.scalar_type());
-  for (auto& layer : layers_) {
-    x = layer->forward(x, mask);
+  out.first_token_only = first_token_only && !p_.output_hidden_states && !layers_.empty();
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    x = layers_[i]->forward(x, mask, out.first_token_only && i + 1 == layers_.size());
     if (p_.output_hidden_states) out.hidden_states.push_back(x);
   }
   out.last_hidden_state = x;
@@ -128,9 +134,9 @@ EncoderOutput BertEncoderImpl::forward(const at::Tensor& input_ids, const at::Te
   return out;
 }
 
-EncoderOutput BertEncoderImpl::forward(const TensorMap& inputs) {
+EncoderOutput BertEncoderImpl::forward(const TensorMap& inputs, bool first_token_only) {
   return forward(input_ids_of(inputs, p_.who), optional_long(inputs, "attention_mask"),
-                 optional_long(inputs, "token_type_ids"), optional_long(inputs, "position_ids"));
+                 optional_long(inputs, "token_type_ids"), optional_long(inputs, "position_ids"), first_token_only);
 }
 
 }  // namespace hezar::transformer

@@ -63,7 +63,9 @@ BertHParams bert_hparams_from(const Fields& f, const std::string& who, bool pool
 }
 
 struct EncoderOutput {
-  at::Tensor last_hidden_state;
+  at::Tensor last_hidden_state;  // [B, L, H], or [B, 1, H] when first_token_only
+  // Whether only the first token's row of the last layer was computed (asked for, and no hidden states kept).
+  bool first_token_only = false;
   // With output_hidden_states: [0] embeddings output, [i] output of layer i; else empty (at batch 32 x 128
   // a BERT-base keeps 163 MB of them alive, and the allocator cannot reuse any layer's output).
   std::vector<at::Tensor> hidden_states;
@@ -74,8 +76,9 @@ class BertLayerImpl : public torch::nn::Module {
  public:
   explicit BertLayerImpl(const BertHParams& p);
   // `additive_mask` [B, 1, 1, L] (0 keep, lowest drop) or undefined. Without autograd (eval, inference)
-  // this runs post_ln_layer_infer; otherwise the module path with dropout.
-  at::Tensor forward(const at::Tensor& x, const at::Tensor& additive_mask);
+  // this runs post_ln_layer_infer; otherwise the module path with dropout. With `first_token_only`,
+  // returns [B, 1, H] (computed for that row alone on the inference path).
+  at::Tensor forward(const at::Tensor& x, const at::Tensor& additive_mask, bool first_token_only = false);
 
  private:
   PostLnLayerParts parts() const;
@@ -92,10 +95,13 @@ class BertEncoderImpl : public torch::nn::Module {
  public:
   explicit BertEncoderImpl(const BertHParams& p);
   // input_ids [B, L]; attention_mask, token_type_ids, position_ids optional (undefined tensors).
+  // `first_token_only`: the caller reads only the first token of the last layer (text classification),
+  // so that layer computes just its row, unless output_hidden_states keeps every layer's output.
   EncoderOutput forward(const at::Tensor& input_ids, const at::Tensor& attention_mask,
-                        const at::Tensor& token_type_ids, const at::Tensor& position_ids);
+                        const at::Tensor& token_type_ids, const at::Tensor& position_ids,
+                        bool first_token_only = false);
   // Convenience: reads token_ids/input_ids, attention_mask, token_type_ids, position_ids from a batch.
-  EncoderOutput forward(const TensorMap& inputs);
+  EncoderOutput forward(const TensorMap& inputs, bool first_token_only = false);
   const at::Tensor& word_embeddings() const { return word_embeddings_->weight; }
   const BertHParams& hparams() const { return p_; }
   // HF's _init_weights over every submodule.

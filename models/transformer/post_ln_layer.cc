@@ -1,5 +1,6 @@
 #include "models/transformer/post_ln_layer.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "models/transformer/layers.h"
@@ -24,20 +25,24 @@ void LayerInferenceCache::refresh_qkv(const PostLnLayerParts& p) {
 }
 
 at::Tensor post_ln_layer_infer(const PostLnLayerParts& p, LayerInferenceCache& cache, const at::Tensor& x,
-                               const at::Tensor& additive_mask) {
+                               const at::Tensor& additive_mask, bool first_token_only) {
   const int64_t batch = x.size(0), length = x.size(1), hidden = x.size(2);
+  // Keys and values come from every token; everything after attention only from the tokens asked for.
+  const int64_t queries = first_token_only ? std::min<int64_t>(length, 1) : length;
   cache.refresh_qkv(p);
   at::Tensor rows = x.reshape({batch * length, hidden}).contiguous();
   at::Tensor projected =
       cache.qkv.forward(cache.qkv_weight(), cache.qkv_bias(), rows).view({batch, length, 3 * hidden});
   at::Tensor key_bias = additive_mask.defined() ? additive_mask.reshape({batch, length}) : at::Tensor();
-  at::Tensor context = cache.attention.forward(projected, key_bias, p.num_heads);
+  at::Tensor context = cache.attention.forward(projected, key_bias, p.num_heads, queries);
   projected.reset();  // the largest buffer of the layer after the FFN's: free it before that one
   at::Tensor attended =
-      cache.attn_out.forward(p.attn_out->weight, p.attn_out->bias, context.view({batch * length, hidden}));
+      cache.attn_out.forward(p.attn_out->weight, p.attn_out->bias, context.view({batch * queries, hidden}));
   context.reset();
+  attended.add_(queries == length ? rows : x.narrow(1, 0, queries).reshape({batch * queries, hidden}));
+  rows.reset();
   const auto& n1 = p.attn_norm->options;
-  at::Tensor h = cache.attn_norm.forward(attended.add_(rows), p.attn_norm->weight, p.attn_norm->bias, n1.eps());
+  at::Tensor h = cache.attn_norm.forward(attended, p.attn_norm->weight, p.attn_norm->bias, n1.eps());
   attended.reset();
   using Act = DnnlLinear::Activation;
   const Act act = p.activation == "gelu" || p.activation == "gelu_python" ? Act::kGelu
@@ -48,7 +53,7 @@ at::Tensor post_ln_layer_infer(const PostLnLayerParts& p, LayerInferenceCache& c
   at::Tensor out = cache.ffn_out.forward(p.ffn_out->weight, p.ffn_out->bias, inner, Act::kNone, h);  // into h
   inner.reset();
   const auto& n2 = p.out_norm->options;
-  return cache.out_norm.forward(out, p.out_norm->weight, p.out_norm->bias, n2.eps()).view({batch, length, hidden});
+  return cache.out_norm.forward(out, p.out_norm->weight, p.out_norm->bias, n2.eps()).view({batch, queries, hidden});
 }
 
 }  // namespace hezar::transformer

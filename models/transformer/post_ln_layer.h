@@ -52,8 +52,11 @@ class LayerInferenceCache {
   std::vector<TensorIdentity> source_;
 };
 
-// x [B, L, H]; additive_mask [B, 1, 1, L] (0 keep, the dtype's lowest = padding) or undefined.
+// x [B, L, H]; additive_mask [B, 1, 1, L] (0 keep, the dtype's lowest = padding) or undefined. Returns
+// [B, L, H], or with `first_token_only` just the first token's output [B, 1, H] (what a classifier reading
+// [CLS] / <s> needs from the last layer: its keys and values still come from every token, the rest of the
+// layer, ~80% of its GEMM work, runs on one row per sequence).
 at::Tensor post_ln_layer_infer(const PostLnLayerParts& parts, LayerInferenceCache& cache, const at::Tensor& x,
-                               const at::Tensor& additive_mask);
+                               const at::Tensor& additive_mask, bool first_token_only = false);
 
 }  // namespace hezar::transformer

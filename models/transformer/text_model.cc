@@ -38,7 +38,7 @@ int resolve_num_labels(int num_labels, const std::map<int, std::string>& id2labe
 void TextModel::add_hidden_states(TensorMap& out, const transformer::EncoderOutput& encoder) {
   for (size_t i = 0; i < encoder.hidden_states.size(); ++i)
     out["hidden_states." + std::to_string(i)] = encoder.hidden_states[i];
-  out["last_hidden_state"] = encoder.last_hidden_state;
+  if (!encoder.first_token_only) out["last_hidden_state"] = encoder.last_hidden_state;
 }
 
 void TextModel::pass_through(TensorMap& out, const TensorMap& inputs) {

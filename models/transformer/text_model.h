@@ -41,7 +41,9 @@ class TextModel : public Model {
   std::string map_foreign_key(const std::string& key, const std::set<std::string>& own) const override;
 
  protected:
-  // Puts "last_hidden_state" and, with output_hidden_states, every hidden state ("hidden_states.0"..N) into `out`.
+  // Puts "last_hidden_state" (unless only its first token was computed: text classification, as transformers'
+  // SequenceClassifierOutput has none) and, with output_hidden_states, every hidden state ("hidden_states.0"..N)
+  // into `out`.
   static void add_hidden_states(TensorMap& out, const transformer::EncoderOutput& encoder);
   // Passes the tokenizer outputs post_process needs ("token_ids", "offsets_mapping") through forward.
   static void pass_through(TensorMap& out, const TensorMap& inputs);

@@ -5,6 +5,7 @@
 #include <c10/core/InferenceMode.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 
@@ -105,8 +106,17 @@ TEST(Attention, MatchesPlainAtenWithMasksAndChunks) {
       at::Tensor got = attention.forward(qkv, bias, heads);
       EXPECT_TRUE(at::allclose(got, expected, 1e-5, 1e-5)) << batch << "x" << length << ": " << (got - expected).abs().max();
       EXPECT_TRUE(at::allclose(attention_heads_parallel(qkv, bias, heads), expected, 1e-5, 1e-5));
+      // Only the first queries (a classifier's last layer): their rows of the full result.
+      for (int64_t queries : {int64_t{1}, std::min<int64_t>(3, length)}) {
+        at::Tensor first = expected.narrow(1, 0, queries);
+        at::Tensor some = attention.forward(qkv, bias, heads, queries);
+        EXPECT_EQ(some.sizes(), first.sizes());
+        EXPECT_TRUE(at::allclose(some, first, 1e-5, 1e-5)) << queries << " queries: " << (some - first).abs().max();
+        EXPECT_TRUE(at::allclose(attention_heads_parallel(qkv, bias, heads, queries), first, 1e-5, 1e-5));
+      }
     }
   }
+  EXPECT_THROW(attention.forward(at::randn({1, 4, 12}), at::Tensor(), 2, 5), std::exception);
   EXPECT_EQ(attention.forward(at::empty({0, 4, 12}), at::Tensor(), 2).numel(), 0);
   EXPECT_THROW(attention.forward(at::randn({1, 4, 10}), at::Tensor(), 2), std::exception);
 }

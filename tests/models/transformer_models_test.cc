@@ -197,10 +197,10 @@ TEST(TransformerLoad, InitWeightsFromABackboneReportsTheHeadAsNew) {
   // Same hidden states as the backbone.
   c10::InferenceMode guard;
   backbone->eval();
-  task->eval();
+  mlm->eval();
   TensorMap inputs = {{"token_ids", at::tensor({2, 353, 454, 3}, at::kLong).unsqueeze(0)}};
   EXPECT_TRUE(at::allclose(backbone->forward(inputs).at("last_hidden_state"),
-                           task->forward(inputs).at("last_hidden_state")));
+                           mlm->forward(inputs).at("last_hidden_state")));
 }
 
 TEST(TransformerModes, EvalIsDeterministicAndTrainAppliesDropout) {
@@ -304,18 +304,50 @@ TEST(TransformerModes, HiddenStatesAreOptIn) {
   // As transformers: only with output_hidden_states (at batch 32 x 128 a BERT-base would keep 163 MB alive).
   TensorMap inputs = {{"token_ids", at::tensor({2, 353, 454, 3}, at::kLong).unsqueeze(0)}};
   c10::InferenceMode guard;
-  auto plain = model_load(hf_folder("bert-seqcls", "model.safetensors"));
+  auto plain = model_load(hf_folder("bert-tokcls", "model.safetensors"));
   plain->eval();
   TensorMap out = plain->forward(inputs);
   EXPECT_EQ(out.count("hidden_states.0"), 0u);
   EXPECT_EQ(out.count("last_hidden_state"), 1u);
-  auto all = model_load(hf_folder("bert-seqcls", "model.safetensors"), {"output_hidden_states=true"});
+  auto all = model_load(hf_folder("bert-tokcls", "model.safetensors"), {"output_hidden_states=true"});
   all->eval();
   TensorMap full = all->forward(inputs);
   EXPECT_EQ(full.count("hidden_states.2"), 1u);  // embeddings + 2 layers
   EXPECT_EQ(full.count("hidden_states.3"), 0u);
   EXPECT_TRUE(at::equal(full.at("hidden_states.2"), out.at("last_hidden_state")));
   EXPECT_TRUE(at::equal(full.at("logits"), out.at("logits")));
+}
+
+TEST(TransformerModes, TextClassificationComputesOnlyTheFirstTokenOfTheLastLayer) {
+  // The classifiers read [CLS] / <s> only, so without output_hidden_states the last layer runs on that row
+  // (keys and values from every token). Same logits as computing every token, padded batch included, on
+  // the inference path and the autograd path; no last_hidden_state in the outputs (transformers'
+  // SequenceClassifierOutput has none either).
+  for (const char* name : {"bert-seqcls", "roberta-seqcls", "distilbert-seqcls"}) {
+    nlohmann::json ref = load_json(hf_model_fixture(name) + "/reference.json");
+    auto rows = [&](const char* key) {
+      std::vector<int64_t> flat;
+      for (const auto& row : ref["inputs"][key])
+        for (const auto& v : row) flat.push_back(v.get<int64_t>());
+      return at::tensor(flat, at::kLong).reshape({2, -1});
+    };
+    TensorMap inputs = {{"token_ids", rows("input_ids")}, {"attention_mask", rows("attention_mask")}};
+    if (ref["inputs"].contains("token_type_ids")) inputs["token_type_ids"] = rows("token_type_ids");
+    auto first = model_load(hf_folder(name, "model.safetensors"));
+    auto every = model_load(hf_folder(name, "model.safetensors"), {"output_hidden_states=true"});
+    first->eval();
+    every->eval();
+    at::Tensor autograd = first->forward(inputs).at("logits").detach();
+    c10::InferenceMode guard;
+    at::Tensor expected = every->forward(inputs).at("logits");
+    for (int call = 0; call < 3; ++call) {  // in place, then packed weights (other row counts than 2 x L)
+      TensorMap out = first->forward(inputs);
+      EXPECT_EQ(out.count("last_hidden_state"), 0u) << name;
+      EXPECT_TRUE(at::allclose(out.at("logits"), expected, 1e-5, 1e-5))
+          << name << " call " << call << ": " << (out.at("logits") - expected).abs().max();
+    }
+    EXPECT_TRUE(at::allclose(autograd, expected, 1e-5, 1e-5)) << name << ": " << (autograd - expected).abs().max();
+  }
 }
 
 TEST(TransformerModes, RegistryListsTheTwelveModels) {
