@@ -40,6 +40,20 @@ at::Tensor ref_output(const nlohmann::json& ref, const std::string& key) {
       .to(at::kFloat);
 }
 
+// The fixture's two-sequence padded batch (ids, attention mask, token types when it has them).
+TensorMap padded_reference_batch(const std::string& name) {
+  nlohmann::json ref = load_json(hf_model_fixture(name) + "/reference.json");
+  auto rows = [&](const char* key) {
+    std::vector<int64_t> flat;
+    for (const auto& row : ref["inputs"][key])
+      for (const auto& v : row) flat.push_back(v.get<int64_t>());
+    return at::tensor(flat, at::kLong).reshape({2, -1});
+  };
+  TensorMap inputs = {{"token_ids", rows("input_ids")}, {"attention_mask", rows("attention_mask")}};
+  if (ref["inputs"].contains("token_type_ids")) inputs["token_type_ids"] = rows("token_type_ids");
+  return inputs;
+}
+
 std::string expect_bad_input(const std::function<void()>& fn) {
   try {
     fn();
@@ -223,15 +237,7 @@ TEST(TransformerModes, InferenceLayersMatchTheAutogradPath) {
   // padded batch included, for BERT, RoBERTa and DistilBERT.
   for (const char* name : {"bert-seqcls", "roberta-tokcls", "distilbert-tokcls"}) {
     auto model = model_load(hf_folder(name, "model.safetensors"), {"output_hidden_states=true"});
-    nlohmann::json ref = load_json(hf_model_fixture(name) + "/reference.json");
-    auto rows = [&](const char* key) {
-      std::vector<int64_t> flat;
-      for (const auto& row : ref["inputs"][key])
-        for (const auto& v : row) flat.push_back(v.get<int64_t>());
-      return at::tensor(flat, at::kLong).reshape({2, -1});
-    };
-    TensorMap inputs = {{"token_ids", rows("input_ids")}, {"attention_mask", rows("attention_mask")}};
-    if (ref["inputs"].contains("token_type_ids")) inputs["token_type_ids"] = rows("token_type_ids");
+    TensorMap inputs = padded_reference_batch(name);
     at::Tensor keep = inputs.at("attention_mask").to(at::kBool);
     ASSERT_FALSE(keep.all().item<bool>()) << name << ": the batch must be padded";
     model->eval();
@@ -324,15 +330,7 @@ TEST(TransformerModes, TextClassificationComputesOnlyTheFirstTokenOfTheLastLayer
   // the inference path and the autograd path; no last_hidden_state in the outputs (transformers'
   // SequenceClassifierOutput has none either).
   for (const char* name : {"bert-seqcls", "roberta-seqcls", "distilbert-seqcls"}) {
-    nlohmann::json ref = load_json(hf_model_fixture(name) + "/reference.json");
-    auto rows = [&](const char* key) {
-      std::vector<int64_t> flat;
-      for (const auto& row : ref["inputs"][key])
-        for (const auto& v : row) flat.push_back(v.get<int64_t>());
-      return at::tensor(flat, at::kLong).reshape({2, -1});
-    };
-    TensorMap inputs = {{"token_ids", rows("input_ids")}, {"attention_mask", rows("attention_mask")}};
-    if (ref["inputs"].contains("token_type_ids")) inputs["token_type_ids"] = rows("token_type_ids");
+    TensorMap inputs = padded_reference_batch(name);
     auto first = model_load(hf_folder(name, "model.safetensors"));
     auto every = model_load(hf_folder(name, "model.safetensors"), {"output_hidden_states=true"});
     first->eval();
