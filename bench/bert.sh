@@ -56,6 +56,8 @@ fi
 [[ -f /usr/share/common-licenses/GPL-3 ]] || { echo "bert bench: /usr/share/common-licenses/GPL-3 missing" >&2; exit 1; }
 [[ -x $BIN ]] || bazel build //bench:bert_bench
 [[ -x $BIN ]] || { echo "bench: $BIN is missing; run 'bazel build //bench:bert_bench'" >&2; exit 1; }
+[[ -x ${HEZAR:-bazel-bin/cli/hezar} ]] || bazel build //cli:hezar
+source bench/blas_env.sh  # the same OpenBLAS kernels for hezar and the PyTorch peer
 
 DIR=$(mktemp -d "${TMPDIR:-/tmp}/hezar-bertbench.XXXXXX")
 trap 'rm -rf "$DIR"' EXIT
@@ -208,7 +210,7 @@ echo "$report"
   echo "- timed: tokenize (hezar: the model's WordPiece tokenizer; ORT: npm tokenizers $(node -e 'console.log(require("tokenizers/package.json").version)'), same tokenizer.json, truncate/pad to 128) -> forward -> logits; PyTorch eager peer gets token ids (no HF tokenizer in Debian's python3)"
   echo "- PyTorch eager: bench/bert_peer.py, $($PY -c 'import torch; print("torch", torch.__version__)'); ONNX Runtime: onnxruntime-node $ORT_VERSION, CPU EP, intraOpNumThreads $THREADS, graphOptimizationLevel all, model from torch.onnx.export (opset 14, dynamic batch/sequence)"
   echo "- threads: $THREADS everywhere (OMP_NUM_THREADS, RAYON_NUM_THREADS, set_num_threads, intraOpNumThreads); $ROUNDS rounds alternating sides, $LAT_REPS latency / $BATCH_REPS batch repetitions per run (median)"
-  echo "- machine: $(uname -m), $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), nproc $(nproc); load average before/after: $LOAD_BEFORE / $LOAD_AFTER; run took $(( $(date +%s) - START )) s"
+  echo "- machine: $(uname -m), $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), nproc $(nproc); $BLAS_KERNELS (every side); load average before/after: $LOAD_BEFORE / $LOAD_AFTER; run took $(( $(date +%s) - START )) s"
   echo "- shared machine: a repetition counts as clean when other processes used <= 10% of the CPUs during it; every run reports its median over clean repetitions (at most 4x the asked repetitions tried; * = a run without any). Per run (latency + batch clean/total repetitions, other processes' CPU share over the whole run, load average at its start): $(sed -n 's/^RUNS //p' <<<"$report")"
   echo "- the host's speed drifts by ~15-20% in windows of about a minute (every side at once, invisible to /proc/stat), so ratios are per round (runs minutes apart, hezar next to its peers) and the result is their median; the hezar/peer columns are medians over rounds"
   echo

@@ -24,6 +24,7 @@
 #include <iostream>
 #include <vector>
 
+#include "core/blas_policy.h"
 #include "core/memory_policy.h"
 #include "models/bert/bert.h"
 #include "models/model.h"
@@ -167,7 +168,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string mode = argv[1], dir = argv[2];
-  hezar::memory_policy_apply();  // as the hezar executable does at startup
+  hezar::blas_policy_apply();    // as the hezar executable does at startup
+  hezar::memory_policy_apply();
   try {
     if (mode == "save") return save(dir, argv[3]);
     const int threads = std::stoi(argv[3]);

@@ -22,6 +22,7 @@ REPS=${BENCH_DIST_REPS:-3}
 
 [[ -x $HEZAR ]] || { echo "bench: $HEZAR is missing; run 'bazel build //cli:hezar'" >&2; exit 1; }
 [[ -f bench/train_sample_net_ddp.py ]] || { echo "bench: run from the repo root" >&2; exit 1; }
+source bench/blas_env.sh  # the same OpenBLAS kernels for hezar and the peer
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/hezar-bench-dist.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 START_S=$SECONDS
@@ -107,7 +108,7 @@ printf 'distributed train samples/s (N=%s, global batch 64, median of %s): hezar
   echo
   echo "## distributed, $(date -u '+%Y-%m-%d %H:%M UTC') (bench/distributed.sh)"
   echo
-  echo "- machine: $(uname -m), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), nproc $(nproc); Gloo over 127.0.0.1"
+  echo "- machine: $(uname -m), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), nproc $(nproc); Gloo over 127.0.0.1; $BLAS_KERNELS (every side)"
   echo "- sample_net, Fashion-MNIST N=$N, 1 epoch, no eval, global batch 64 (2 processes x 32), Adam; hezar num_dataloader_workers=0; runs alternate between rows, median of $REPS"
   echo "- load average before/after: $LOAD_BEFORE / $(cut -d' ' -f1-3 /proc/loadavg); run took $((SECONDS - START_S)) s; other processes' CPU share during each run is listed"
   echo

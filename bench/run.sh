@@ -49,6 +49,7 @@ MAX_FOREIGN=${BENCH_MAX_FOREIGN_PCT:-10}
 $PY -c 'import torch, numpy' 2>/dev/null || { echo "bench: $PY cannot import torch+numpy (apt-get install python3-torch)" >&2; exit 1; }
 [[ -f $DATA/train-images-idx3-ubyte.gz ]] || { echo "bench: $DATA missing (apt-get install dataset-fashion-mnist)" >&2; exit 1; }
 [[ $EXTRA_THREADS == "$THREADS" ]] && EXTRA_THREADS=""
+source bench/blas_env.sh  # the same OpenBLAS kernels for hezar and the peer
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/hezar-bench.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
@@ -208,7 +209,7 @@ HAVE_PIL=$($PY -c 'import PIL; print("PIL", PIL.__version__)' 2>/dev/null || ech
   echo
   echo "- machine: $(uname -m), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), nproc $(nproc)"
   echo "- peer: /usr/bin/python3 torch $TORCH_VERSION (Debian python3-torch $TORCH_DEB), image decoding: $HAVE_PIL"
-  echo "- BLAS: $(readlink -f /etc/alternatives/libblas.so.3-x86_64-linux-gnu)"
+  echo "- BLAS: $(readlink -f /etc/alternatives/libblas.so.3-x86_64-linux-gnu); $BLAS_KERNELS (both sides)"
   echo "- threads: OMP_NUM_THREADS=$THREADS for both sides (peer also torch.set_num_threads)${EXTRA_THREADS:+; extra training row at $EXTRA_THREADS}; libtorch's own default here: $(env -u OMP_NUM_THREADS $PY -c 'import torch; print(torch.get_num_threads())') (hezar and the peer alike)"
   echo "- hezar training uses the config as shipped (trainer.num_dataloader_workers=$(grep -oE 'num_dataloader_workers: *[0-9]+' "$CONFIG" | grep -oE '[0-9]+$')), eval disabled; peer DataLoader(num_workers=0)"
   echo "- load average before/after: $LOAD_BEFORE / $LOAD_AFTER; run took $((SECONDS - START_S)) s; waited ${QUIET_WAITED} s for idle CPUs; $BUSY_STARTS of $QUIET_CHECKS measurements started with other processes using > 15% CPU; a run is clean when other processes used <= $MAX_FOREIGN% of the CPUs during it (busy runs are listed as busy:N%)"

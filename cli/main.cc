@@ -9,6 +9,7 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "core/blas_policy.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "core/memory_policy.h"
@@ -60,6 +61,7 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  hezar::blas_policy_apply();    // before the first BLAS call
   hezar::memory_policy_apply();  // before the first tensor is allocated
   const int code = run(argc, argv);
   // Every file is closed by now; LibTorch's static destructors only free memory and take ~10% of a

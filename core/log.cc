@@ -8,6 +8,7 @@
 #include <climits>
 #include <cstdlib>
 
+#include "core/blas_policy.h"
 #include "core/error.h"
 #include "core/strings.h"
 
@@ -40,8 +41,9 @@ std::string blas_library_path() {
 
 void log_compute_setup() {
   std::string blas = blas_library_path();
-  spdlog::debug("BLAS: {}; intra-op threads: {}", blas.empty() ? "(not loaded)" : blas,
-                at::get_num_threads());
+  const std::string core = blas_core_name();
+  spdlog::debug("BLAS: {}{}; intra-op threads: {}", blas.empty() ? "(not loaded)" : blas,
+                core.empty() ? "" : " (OpenBLAS kernels: " + core + ")", at::get_num_threads());
   if (!blas.empty() && blas.find("openblas") == std::string::npos && blas.find("mkl") == std::string::npos)
     spdlog::warn("libtorch is using the reference BLAS ({}), which is ~50x slower; install "
                  "libopenblas0-openmp (scripts/install-deps.sh)", blas);
