@@ -61,28 +61,31 @@ at::Tensor attention_heads_parallel(const at::Tensor& qkv, const at::Tensor& key
   return context;
 }
 
-// For `n` sequences of `length` tokens, the first `nq` of them attending: scores = Q K^T (+ mask), softmax
-// over keys, context = P V, with Q, K, V strided views of the QKV rows ([n, heads, nq or L, d], row stride
-// 3H) and the context written as [n, nq, H] (head h in columns h*d...).
+// For `n` sequences of `length` tokens, the first `nq` of them attending: scores = Q K^T (+ mask) in fp32,
+// softmax over keys into probabilities of the input's type, context = P V, with Q, K, V strided views of
+// the QKV rows ([n, heads, nq or L, d], row stride 3H) and the context written as [n, nq, H] (head h in
+// columns h*d...). fp32 keeps the probabilities over the scores; bf16 has a buffer of its own for them.
 struct Attention::Primitives {
-  using Shape = std::tuple<int64_t, int64_t, int64_t, int64_t, int64_t, bool>;  // n, nq, length, heads, head_dim, masked
+  // n, nq, length, heads, head_dim, masked, data type
+  using Shape = std::tuple<int64_t, int64_t, int64_t, int64_t, int64_t, bool, dt>;
   struct Entry {
-    dnnl::memory::desc q, k, v, scores, mask, context;
+    dnnl::memory::desc q, k, v, scores, probs, mask, context;
     dnnl::matmul qk, pv;
-    dnnl::softmax_forward softmax;
+    dnnl::softmax_v2_forward softmax;
   };
   RecentPrimitives<Shape, Entry> recent;
 
   static Entry make(const Shape& shape) {
-    const auto [n, nq, length, heads, head_dim, masked] = shape;
+    const auto [n, nq, length, heads, head_dim, masked, type] = shape;
     const int64_t hidden = heads * head_dim, row = 3 * hidden;
     Entry e;
-    e.q = dnnl::memory::desc({n, heads, nq, head_dim}, dt::f32, dims{length * row, head_dim, row, 1});
-    e.k = dnnl::memory::desc({n, heads, head_dim, length}, dt::f32, dims{length * row, head_dim, 1, row});
-    e.v = dnnl::memory::desc({n, heads, length, head_dim}, dt::f32, dims{length * row, head_dim, row, 1});
+    e.q = dnnl::memory::desc({n, heads, nq, head_dim}, type, dims{length * row, head_dim, row, 1});
+    e.k = dnnl::memory::desc({n, heads, head_dim, length}, type, dims{length * row, head_dim, 1, row});
+    e.v = dnnl::memory::desc({n, heads, length, head_dim}, type, dims{length * row, head_dim, row, 1});
     e.scores = dnnl::memory::desc({n, heads, nq, length}, dt::f32, tag::abcd);
+    e.probs = dnnl::memory::desc({n, heads, nq, length}, type, tag::abcd);
     e.mask = dnnl::memory::desc({n, 1, 1, length}, dt::f32, tag::abcd);
-    e.context = dnnl::memory::desc({n, heads, nq, head_dim}, dt::f32, dims{nq * hidden, head_dim, hidden, 1});
+    e.context = dnnl::memory::desc({n, heads, nq, head_dim}, type, dims{nq * hidden, head_dim, hidden, 1});
     dnnl::primitive_attr attr;
     if (masked) {
       dnnl::post_ops ops;
@@ -91,9 +94,11 @@ struct Attention::Primitives {
     }
     auto& engine = dnnl_cpu_engine();
     e.qk = dnnl::matmul(dnnl::matmul::primitive_desc(dnnl::matmul::desc(e.q, e.k, e.scores), attr, engine));
-    e.softmax = dnnl::softmax_forward(dnnl::softmax_forward::primitive_desc(
-        dnnl::softmax_forward::desc(dnnl::prop_kind::forward_inference, e.scores, 3), engine));
-    e.pv = dnnl::matmul(dnnl::matmul::primitive_desc(dnnl::matmul::desc(e.scores, e.v, e.context), engine));
+    e.softmax = dnnl::softmax_v2_forward(dnnl::softmax_v2_forward::primitive_desc(
+        dnnl::softmax_v2_forward::desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::softmax_accurate,
+                                       e.scores, e.probs, 3),
+        engine));
+    e.pv = dnnl::matmul(dnnl::matmul::primitive_desc(dnnl::matmul::desc(e.probs, e.v, e.context), engine));
     return e;
   }
 
@@ -108,36 +113,44 @@ Attention::Attention(Attention&&) noexcept = default;
 Attention& Attention::operator=(Attention&&) noexcept = default;
 
 at::Tensor Attention::forward(const at::Tensor& qkv, const at::Tensor& key_bias, int64_t num_heads, int64_t queries) {
-  if (!dnnl_gemm_enabled() || qkv.scalar_type() != at::kFloat)
-    return attention_heads_parallel(qkv, key_bias, num_heads, queries);
+  if (!dnnl_gemm_enabled() || !dnnl_takes(qkv)) return attention_heads_parallel(qkv, key_bias, num_heads, queries);
   check_inputs(qkv, key_bias, num_heads, queries);
   const int64_t batch = qkv.size(0), length = qkv.size(1), hidden = qkv.size(2) / 3;
   const int64_t nq = queries < 0 ? length : queries;
   at::Tensor context = at::empty({batch, nq, hidden}, qkv.options());
   if (qkv.numel() == 0 || nq == 0) return context;
+  const dt type = dnnl_type(qkv);
+  const bool separate_probs = type != dt::f32;
   at::Tensor bias = key_bias.defined() ? key_bias.to(at::kFloat).contiguous() : at::Tensor();
-  const int64_t per_sequence = num_heads * nq * length * static_cast<int64_t>(sizeof(float));
+  const int64_t bytes_per_score = sizeof(float) + (separate_probs ? qkv.element_size() : 0);
+  const int64_t per_sequence = num_heads * nq * length * bytes_per_score;
   const int64_t most = std::max<int64_t>(1, kScoresBudget / per_sequence);
   const int64_t chunks = (batch + most - 1) / most;
   const int64_t chunk = (batch + chunks - 1) / chunks;  // equal chunks: at most two primitive sets
-  at::Tensor scores = at::empty({chunk * num_heads * nq * length}, qkv.options());
+  at::Tensor scores = at::empty({chunk * num_heads * nq * length}, qkv.options().dtype(at::kFloat));
+  at::Tensor probs = separate_probs ? at::empty({chunk * num_heads * nq * length}, qkv.options()) : scores;
   if (!primitives_) primitives_ = std::make_unique<Primitives>();
   auto& engine = dnnl_cpu_engine();
   dnnl::stream stream(engine);
+  const auto* base = static_cast<const char*>(qkv.data_ptr());
+  auto* out_base = static_cast<char*>(context.data_ptr());
+  const int64_t element = qkv.element_size();
   for (int64_t first = 0; first < batch; first += chunk) {
     const int64_t n = std::min(chunk, batch - first);
-    auto& e = primitives_->get({n, nq, length, num_heads, hidden / num_heads, bias.defined()});
-    float* rows = qkv.data_ptr<float>() + first * length * 3 * hidden;
-    dnnl::memory q(e.q, engine, rows), k(e.k, engine, rows + hidden), v(e.v, engine, rows + 2 * hidden);
-    dnnl::memory s(e.scores, engine, scores.data_ptr()),
-        out(e.context, engine, context.data_ptr<float>() + first * nq * hidden);
+    auto& e = primitives_->get({n, nq, length, num_heads, hidden / num_heads, bias.defined(), type});
+    auto at_element = [&](int64_t offset) { return const_cast<char*>(base) + offset * element; };
+    const int64_t rows = first * length * 3 * hidden;
+    dnnl::memory q(e.q, engine, at_element(rows)), k(e.k, engine, at_element(rows + hidden)),
+        v(e.v, engine, at_element(rows + 2 * hidden));
+    dnnl::memory s(e.scores, engine, scores.data_ptr()), p(e.probs, engine, probs.data_ptr()),
+        out(e.context, engine, out_base + first * nq * hidden * element);
     std::unordered_map<int, dnnl::memory> qk_args{{DNNL_ARG_SRC, q}, {DNNL_ARG_WEIGHTS, k}, {DNNL_ARG_DST, s}};
     if (bias.defined())
       qk_args[DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1] =
           dnnl::memory(e.mask, engine, bias.data_ptr<float>() + first * length);
     e.qk.execute(stream, qk_args);
-    e.softmax.execute(stream, {{DNNL_ARG_SRC, s}, {DNNL_ARG_DST, s}});
-    e.pv.execute(stream, {{DNNL_ARG_SRC, s}, {DNNL_ARG_WEIGHTS, v}, {DNNL_ARG_DST, out}});
+    e.softmax.execute(stream, {{DNNL_ARG_SRC, s}, {DNNL_ARG_DST, p}});
+    e.pv.execute(stream, {{DNNL_ARG_SRC, p}, {DNNL_ARG_WEIGHTS, v}, {DNNL_ARG_DST, out}});
   }
   stream.wait();
   return context;

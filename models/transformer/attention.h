@@ -4,9 +4,10 @@
 // in layout copies (splitting QKV into [B, heads, L, d] and merging heads back). Both paths here read each
 // head's Q, K and V in place as strided views of the QKV rows and write the context straight into the
 // head's columns of the output: no copies.
-// - Attention (fp32): oneDNN batched matmuls over (sequence, head) with the padding mask added as a
-//   post-op, and oneDNN's softmax, a few sequences at a time so the scores stay in cache (4.6 ms per
-//   BERT-base forward at 1 x 128 and 147 ms at 32 x 128, against 6.8 and 240 for the per-head path).
+// - Attention (fp32, and bf16 where the CPU has bf16 math): oneDNN batched matmuls over (sequence, head)
+//   with the padding mask added as a post-op, and oneDNN's softmax, a few sequences at a time so the scores
+//   stay in cache (4.6 ms per BERT-base forward at 1 x 128 and 147 ms at 32 x 128, against 6.8 and 240
+//   for the per-head path). Scores and softmax are fp32 in both; bf16 rounds the probabilities once.
 // - attention_heads_parallel (any dtype, and with HEZAR_GEMM=openblas): one task per (sequence, head),
 //   two single-threaded ATen GEMMs and a softmax on an [L, L] scratch of its own.
 #pragma once
@@ -25,7 +26,7 @@ namespace hezar::transformer {
 at::Tensor attention_heads_parallel(const at::Tensor& qkv, const at::Tensor& key_bias, int64_t num_heads,
                                     int64_t queries = -1);
 
-// The same on oneDNN for fp32, keeping its primitives (per chunk size, length and mask) between calls.
+// The same on oneDNN for fp32 and bf16, keeping its primitives (per chunk size, length and mask) between calls.
 class Attention {
  public:
   Attention();

@@ -22,7 +22,7 @@ at::Tensor aten_layer_norm(const at::Tensor& x, const at::Tensor& weight, const 
 }  // namespace
 
 struct DnnlLayerNorm::State {
-  using Shape = std::tuple<int64_t, int64_t, float>;  // rows, hidden, eps
+  using Shape = std::tuple<int64_t, int64_t, float, dt>;  // rows, hidden, eps, data type
   RecentPrimitives<Shape, dnnl::layer_normalization_forward> recent;
 };
 
@@ -33,16 +33,19 @@ DnnlLayerNorm& DnnlLayerNorm::operator=(DnnlLayerNorm&&) noexcept = default;
 
 at::Tensor DnnlLayerNorm::forward(const at::Tensor& rows, const at::Tensor& weight, const at::Tensor& bias,
                                   double eps) {
-  auto fp32 = [](const at::Tensor& t) { return t.scalar_type() == at::kFloat && t.is_contiguous(); };
+  // Rows of fp32 or (where the CPU has bf16 math) bf16; oneDNN normalises in fp32 and takes the scale and
+  // shift in fp32.
   const bool eligible = dnnl_gemm_enabled() && !at::GradMode::is_enabled() && rows.dim() == 2 && rows.size(0) > 0 &&
-                        fp32(rows) && weight.defined() && bias.defined() && fp32(weight) && fp32(bias) &&
+                        dnnl_takes(rows) && dnnl_takes(weight) && dnnl_takes(bias) &&
                         weight.numel() == rows.size(1) && bias.numel() == rows.size(1);
   if (!eligible) return aten_layer_norm(rows, weight, bias, eps);
   if (!state_) state_ = std::make_unique<State>();
   const int64_t m = rows.size(0), hidden = rows.size(1);
-  const dnnl::memory::desc data({m, hidden}, dt::f32, tag::ab), affine({hidden}, dt::f32, tag::a);
+  const dt type = dnnl_type(rows);
+  const dnnl::memory::desc data({m, hidden}, type, tag::ab), affine({hidden}, dt::f32, tag::a);
+  at::Tensor scale = weight.to(at::kFloat), shift = bias.to(at::kFloat);
   auto& engine = dnnl_cpu_engine();
-  auto& norm = state_->recent.get({m, hidden, static_cast<float>(eps)}, [&] {
+  auto& norm = state_->recent.get({m, hidden, static_cast<float>(eps), type}, [&] {
     const auto flags = dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift;
     return dnnl::layer_normalization_forward(dnnl::layer_normalization_forward::primitive_desc(
         dnnl::layer_normalization_forward::desc(dnnl::prop_kind::forward_inference, data, static_cast<float>(eps),
@@ -53,8 +56,8 @@ at::Tensor DnnlLayerNorm::forward(const at::Tensor& rows, const at::Tensor& weig
   dnnl::stream stream(engine);
   norm.execute(stream, {{DNNL_ARG_SRC, x},
                         {DNNL_ARG_DST, x},
-                        {DNNL_ARG_SCALE, dnnl::memory(affine, engine, weight.data_ptr())},
-                        {DNNL_ARG_SHIFT, dnnl::memory(affine, engine, bias.data_ptr())}});
+                        {DNNL_ARG_SCALE, dnnl::memory(affine, engine, scale.data_ptr())},
+                        {DNNL_ARG_SHIFT, dnnl::memory(affine, engine, shift.data_ptr())}});
   stream.wait();
   return rows;
 }

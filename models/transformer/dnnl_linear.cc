@@ -18,19 +18,20 @@ using tag = dnnl::memory::format_tag;
 }  // namespace
 
 struct DnnlLinear::State {
-  // rows, in, out, packed weights, activation, accumulate
-  using Shape = std::tuple<int64_t, int64_t, int64_t, bool, Activation, bool>;
+  // rows, in, out, data type, packed weights, activation, accumulate
+  using Shape = std::tuple<int64_t, int64_t, int64_t, dt, bool, Activation, bool>;
   RecentPrimitives<Shape, dnnl::matmul> recent;
   std::optional<TensorIdentity> weight;  // of the last calls
   int uses = 0;                     // calls in a row with `weight`
   HugePageBuffer packed_buffer;     // holds `packed` (declared first: outlives it)
   dnnl::memory packed;              // `weight` in oneDNN's layout, once packed
   int64_t in = 0, out = 0;          // of `weight`
+  dt type = dt::f32;                // of `weight` (and of the rows, bias and result)
 
   dnnl::matmul::primitive_desc describe(const Shape& shape, const dnnl::memory::desc& weights) const {
-    const auto [m, k, n, is_packed, act, accumulate] = shape;
-    dnnl::memory::desc src({m, k}, dt::f32, tag::ab), dst({m, n}, dt::f32, tag::ab);
-    dnnl::memory::desc bias({1, n}, dt::f32, tag::ab);
+    const auto [m, k, n, type, is_packed, act, accumulate] = shape;
+    dnnl::memory::desc src({m, k}, type, tag::ab), dst({m, n}, type, tag::ab);
+    dnnl::memory::desc bias({1, n}, type, tag::ab);
     dnnl::post_ops ops;
     if (act == Activation::kGelu) ops.append_eltwise(1.f, dnnl::algorithm::eltwise_gelu_erf, 0.f, 0.f);
     if (act == Activation::kRelu) ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
@@ -40,11 +41,12 @@ struct DnnlLinear::State {
     return dnnl::matmul::primitive_desc(dnnl::matmul::desc(src, weights, bias, dst), attr, dnnl_cpu_engine());
   }
 
+  dnnl::memory::desc plain_weights() const { return dnnl::memory::desc({in, out}, type, tag::ba); }
+
   dnnl::matmul& matmul(int64_t rows, Activation act, bool accumulate) {
-    const Shape shape{rows, in, out, bool(packed), act, accumulate};
+    const Shape shape{rows, in, out, type, bool(packed), act, accumulate};
     return recent.get(shape, [&] {
-      const dnnl::memory::desc weights = packed ? packed.get_desc() : dnnl::memory::desc({in, out}, dt::f32, tag::ba);
-      return dnnl::matmul(describe(shape, weights));
+      return dnnl::matmul(describe(shape, packed ? packed.get_desc() : plain_weights()));
     });
   }
 
@@ -60,11 +62,12 @@ struct DnnlLinear::State {
       packed_buffer = HugePageBuffer();
       in = w.size(1);
       out = w.size(0);
+      type = dnnl_type(w);
     }
     if (packed || uses < 2 || !dnnl_packing_enabled()) return;
-    const auto pd = describe({rows, in, out, false, Activation::kNone, false},
-                             dnnl::memory::desc({in, out}, dt::f32, tag::any));
-    dnnl::memory plain({{in, out}, dt::f32, tag::ba}, dnnl_cpu_engine(), w.data_ptr());
+    const auto pd = describe({rows, in, out, type, false, Activation::kNone, false},
+                             dnnl::memory::desc({in, out}, type, tag::any));
+    dnnl::memory plain(plain_weights(), dnnl_cpu_engine(), w.data_ptr());
     packed_buffer = HugePageBuffer(pd.weights_desc().get_size());
     packed = dnnl::memory(pd.weights_desc(), dnnl_cpu_engine(), packed_buffer.data());
     dnnl::reorder(plain, packed).execute(stream, plain, packed);
@@ -83,12 +86,15 @@ at::Tensor DnnlLinear::forward(const at::Tensor& w, const at::Tensor& b, const a
   HEZAR_CHECK(w.defined() || packed(), "linear: no weight given and none packed");
   const int64_t in = w.defined() ? w.size(1) : state_->in;
   const int64_t out = w.defined() ? w.size(0) : state_->out;
-  auto fp32 = [](const at::Tensor& t) { return t.scalar_type() == at::kFloat && t.is_contiguous(); };
+  // Rows, weight, bias and residual all of one type the kernels take (the packed weight's, when packed).
+  const auto type = rows.scalar_type();
+  auto takes = [&](const at::Tensor& t) { return dnnl_takes(t) && t.scalar_type() == type; };
   const bool eligible = dnnl_gemm_enabled() && !at::GradMode::is_enabled() && rows.dim() == 2 && rows.size(0) > 0 &&
-                        rows.size(1) == in && fp32(rows) && (!w.defined() || fp32(w)) && b.defined() && fp32(b) &&
-                        (!accumulate.defined() || (fp32(accumulate) && accumulate.sizes() == at::IntArrayRef{rows.size(0), out}));
+                        rows.size(1) == in && takes(rows) && (w.defined() ? takes(w) : state_->type == dnnl_type(rows)) &&
+                        takes(b) &&
+                        (!accumulate.defined() || (takes(accumulate) && accumulate.sizes() == at::IntArrayRef{rows.size(0), out}));
   if (!eligible) {
-    HEZAR_CHECK(w.defined(), "linear: the weight exists only packed for fp32 inference, input is ", rows.sizes(),
+    HEZAR_CHECK(w.defined(), "linear: the weight exists only packed for inference, input is ", rows.sizes(),
                 " ", rows.scalar_type());
     at::Tensor y = b.defined() ? at::addmm(b, rows, w.t()) : at::mm(rows, w.t());
     if (act == Activation::kGelu) y = at::gelu(y);
@@ -102,11 +108,10 @@ at::Tensor DnnlLinear::forward(const at::Tensor& w, const at::Tensor& b, const a
   if (w.defined()) s.track(w, m, stream);
   dnnl::matmul& matmul = s.matmul(m, act, accumulate.defined());
   at::Tensor result = accumulate.defined() ? accumulate : at::empty({m, s.out}, rows.options());
-  dnnl::memory src({{m, s.in}, dt::f32, tag::ab}, dnnl_cpu_engine(), rows.data_ptr());
-  dnnl::memory weight = s.packed ? s.packed
-                                 : dnnl::memory({{s.in, s.out}, dt::f32, tag::ba}, dnnl_cpu_engine(), w.data_ptr());
-  dnnl::memory bias({{1, s.out}, dt::f32, tag::ab}, dnnl_cpu_engine(), b.data_ptr());
-  dnnl::memory dst({{m, s.out}, dt::f32, tag::ab}, dnnl_cpu_engine(), result.data_ptr());
+  dnnl::memory src({{m, s.in}, s.type, tag::ab}, dnnl_cpu_engine(), rows.data_ptr());
+  dnnl::memory weight = s.packed ? s.packed : dnnl::memory(s.plain_weights(), dnnl_cpu_engine(), w.data_ptr());
+  dnnl::memory bias({{1, s.out}, s.type, tag::ab}, dnnl_cpu_engine(), b.data_ptr());
+  dnnl::memory dst({{m, s.out}, s.type, tag::ab}, dnnl_cpu_engine(), result.data_ptr());
   matmul.execute(stream, {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weight}, {DNNL_ARG_BIAS, bias}, {DNNL_ARG_DST, dst}});
   stream.wait();
   return result;

@@ -26,6 +26,20 @@ bool dnnl_gemm_enabled() {
   return enabled;
 }
 
+bool dnnl_takes(const at::Tensor& t) {
+  static const bool native_bf16 = [] {
+    const auto isa = static_cast<unsigned>(dnnl::get_effective_cpu_isa());
+    const auto bf16 = static_cast<unsigned>(dnnl::cpu_isa::avx512_core_bf16);
+    return (isa & bf16) == bf16;  // the ISA values are feature masks: AMX includes AVX-512 BF16
+  }();
+  if (!t.defined() || !t.is_contiguous()) return false;
+  return t.scalar_type() == at::kFloat || (t.scalar_type() == at::kBFloat16 && native_bf16);
+}
+
+dnnl::memory::data_type dnnl_type(const at::Tensor& t) {
+  return t.scalar_type() == at::kBFloat16 ? dnnl::memory::data_type::bf16 : dnnl::memory::data_type::f32;
+}
+
 bool dnnl_packing_enabled() {
   static const bool enabled = !env_is("HEZAR_PACK_WEIGHTS", "0");
   return enabled;

@@ -1,6 +1,7 @@
 // What the oneDNN kernels of the transformer layers share (for .cc files only: dnnl.hpp is heavy).
 #pragma once
 
+#include <ATen/core/Tensor.h>
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include <algorithm>
@@ -14,6 +15,11 @@ namespace hezar::transformer {
 dnnl::engine& dnnl_cpu_engine();
 // False with HEZAR_GEMM=openblas: every GEMM and the attention then run on ATen (OpenBLAS).
 bool dnnl_gemm_enabled();
+// Whether the oneDNN kernels take `t`: contiguous fp32, or contiguous bf16 on a CPU with native bf16 math
+// (AVX-512 BF16 or AMX; elsewhere oneDNN emulates it slower than ATen's path).
+bool dnnl_takes(const at::Tensor& t);
+// oneDNN's type for a tensor dnnl_takes.
+dnnl::memory::data_type dnnl_type(const at::Tensor& t);
 // False with HEZAR_PACK_WEIGHTS=0: oneDNN then reads Linear weights in place (models/transformer/dnnl_linear.h).
 bool dnnl_packing_enabled();
 

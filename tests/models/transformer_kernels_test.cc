@@ -1,6 +1,6 @@
 // The oneDNN kernels of the transformer layers against plain ATen: Linear GEMMs (in place, then with the
-// packed weight, repacked when the weight changes), attention (masked, chunked), LayerNorm, and the
-// huge-page buffers the packed weights live in.
+// packed weight, repacked when the weight changes), attention (masked, chunked), LayerNorm, in fp32 and
+// bf16, and the huge-page buffers the packed weights live in.
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
 #include <gtest/gtest.h>
@@ -74,11 +74,39 @@ TEST(DnnlLinear, ActivationAndAccumulateRunOnTheGemmsResult) {
     EXPECT_TRUE(at::allclose(got, expected, 1e-5, 1e-5));
     EXPECT_EQ(sum.packed(), call > 0);
   }
-  // The ATen fallback (bf16) does the same.
+  // bf16 (oneDNN where the CPU has bf16 math, else ATen) does the same.
   DnnlLinear half;
   at::Tensor residual = at::zeros({9, 48}, at::kBFloat16);
   half.forward(w.to(at::kBFloat16), b.to(at::kBFloat16), rows.to(at::kBFloat16), Act::kGelu, residual);
   EXPECT_TRUE(at::allclose(residual.to(at::kFloat), at::gelu(plain), 0.1, 0.1));
+}
+
+// The product of bf16-rounded inputs computed in fp32: what a bf16 GEMM accumulating in fp32 approximates
+// before it rounds its result to bf16.
+at::Tensor bf16_reference(const at::Tensor& w, const at::Tensor& b, const at::Tensor& rows) {
+  auto round = [](const at::Tensor& t) { return t.to(at::kBFloat16).to(at::kFloat); };
+  return at::addmm(round(b), round(rows), round(w).t());
+}
+
+TEST(DnnlLinear, Bf16GemmsPackTheirWeightsToo) {
+  at::manual_seed(4);
+  at::Tensor w = at::randn({96, 64}), b = at::randn({96}), rows = at::randn({37, 64});
+  const at::Tensor expected = bf16_reference(w, b, rows);
+  at::Tensor w16 = w.to(at::kBFloat16), b16 = b.to(at::kBFloat16), rows16 = rows.to(at::kBFloat16);
+  c10::InferenceMode guard;
+  DnnlLinear linear;
+  at::Tensor first = linear.forward(w16, b16, rows16);
+  at::Tensor second = linear.forward(w16, b16, rows16);
+  EXPECT_EQ(second.scalar_type(), at::kBFloat16);
+  // bf16 keeps 8 bits of mantissa: the result is within one unit in its last place (2^-7 relative; AMX's
+  // dot products do not always round to the nearest).
+  for (const at::Tensor& got : {first, second})
+    EXPECT_TRUE(at::allclose(got.to(at::kFloat), expected, 1.0 / 128, 1e-3)) << (got.to(at::kFloat) - expected).abs().max();
+  EXPECT_EQ(linear.packed(), dnnl_takes(w16)) << "packed on oneDNN when the CPU has bf16 math";
+  if (linear.packed()) {
+    EXPECT_TRUE(at::equal(first, second));
+    EXPECT_THROW(linear.forward(at::Tensor(), b, rows), std::exception) << "the packed weight is bf16, the rows fp32";
+  }
 }
 
 at::Tensor reference_attention(const at::Tensor& qkv, const at::Tensor& key_bias, int64_t heads) {
@@ -121,6 +149,30 @@ TEST(Attention, MatchesPlainAtenWithMasksAndChunks) {
   EXPECT_THROW(attention.forward(at::randn({1, 4, 10}), at::Tensor(), 2), std::exception);
 }
 
+TEST(Attention, Bf16MatchesFp32OnTheSameRoundedInputs) {
+  at::manual_seed(5);
+  c10::InferenceMode guard;
+  Attention attention;
+  for (const auto& [batch, length, heads] : std::vector<std::tuple<int64_t, int64_t, int64_t>>{
+           {1, 7, 4}, {3, 512, 2}, {2, 128, 12}}) {
+    at::Tensor qkv = at::randn({batch, length, 3 * heads * 64}).to(at::kBFloat16);
+    at::Tensor mask = at::zeros({batch, length}, at::kBFloat16);
+    mask.index_put_({0, at::indexing::Slice(length / 2, at::indexing::None)},
+                    std::numeric_limits<c10::BFloat16>::lowest());
+    for (const at::Tensor& bias : {at::Tensor(), mask}) {
+      at::Tensor expected = reference_attention(qkv.to(at::kFloat), bias.defined() ? bias.to(at::kFloat) : bias, heads);
+      for (int64_t queries : {int64_t{-1}, int64_t{1}}) {
+        at::Tensor want = queries < 0 ? expected : expected.narrow(1, 0, queries);
+        at::Tensor got = attention.forward(qkv, bias, heads, queries);
+        ASSERT_EQ(got.scalar_type(), at::kBFloat16);
+        // Probabilities and context are rounded to bf16: a few units in the last place of values ~1.
+        EXPECT_TRUE(at::allclose(got.to(at::kFloat), want, 0.02, 0.02))
+            << batch << "x" << length << ": " << (got.to(at::kFloat) - want).abs().max();
+      }
+    }
+  }
+}
+
 TEST(DnnlLayerNorm, MatchesAtenInPlaceAndFallsBackOutsideInference) {
   at::manual_seed(3);
   at::Tensor w = at::randn({48}), b = at::randn({48});
@@ -140,16 +192,22 @@ TEST(DnnlLayerNorm, MatchesAtenInPlaceAndFallsBackOutsideInference) {
     c10::InferenceMode guard;
     EXPECT_LT((norm.forward(x.clone(), w, b, 0.5) - loose).abs().max().item<float>(), 1e-5);
   }
-  // Recording gradients (training) or bf16: ATen, the input left as it was.
+  // Recording gradients (training): ATen, the input left as it was.
   at::Tensor wg = w.clone().requires_grad_(true);
   at::Tensor kept = x.clone();
   at::Tensor trained = norm.forward(x, wg, b, 1e-12);
   EXPECT_TRUE(trained.requires_grad());
   EXPECT_TRUE(at::equal(x, kept));
   c10::InferenceMode guard;
-  at::Tensor half = norm.forward(x.to(at::kBFloat16), w, b, 1e-12);
-  EXPECT_EQ(half.scalar_type(), at::kBFloat16);
-  EXPECT_LT((half.to(at::kFloat) - at::layer_norm(x, {48}, w, b, 1e-12)).abs().max().item<float>(), 0.05);
+  // bf16 rows (bf16 or fp32 scale and shift): normalised in fp32 and rounded once, in place on oneDNN.
+  for (const at::Tensor& affine_w : {w, w.to(at::kBFloat16)}) {
+    at::Tensor x16 = x.to(at::kBFloat16);
+    const at::Tensor want = at::layer_norm(x16.to(at::kFloat), {48}, affine_w.to(at::kFloat), b, 1e-12);
+    at::Tensor half = norm.forward(x16, affine_w, b.to(affine_w.scalar_type()), 1e-12);
+    EXPECT_EQ(half.scalar_type(), at::kBFloat16);
+    EXPECT_TRUE(at::allclose(half.to(at::kFloat), want, 1.0 / 128, 1e-2)) << (half.to(at::kFloat) - want).abs().max();
+    EXPECT_EQ(half.data_ptr() == x16.data_ptr(), dnnl_takes(x16));
+  }
 }
 
 TEST(HugePageBuffer, IsAlignedToHugePagesWritableAndMovable) {

@@ -274,6 +274,39 @@ TEST(TransformerModes, InferenceLayersMatchTheAutogradPath) {
   }
 }
 
+TEST(TransformerModes, Bf16InferenceFollowsFp32) {
+  // `predict --bf16`: the model in bfloat16 runs the same inference layers (oneDNN GEMMs with packed
+  // weights, attention, LayerNorm where the CPU has bf16 math; ATen elsewhere). Every layer's output must
+  // stay within bf16's precision of fp32's, on padded batches, and repeated calls (packed weights) agree.
+  for (const char* name : {"bert-seqcls", "roberta-tokcls", "distilbert-tokcls"}) {
+    auto model = model_load(hf_folder(name, "model.safetensors"), {"output_hidden_states=true"});
+    TensorMap inputs = padded_reference_batch(name);
+    at::Tensor keep = inputs.at("attention_mask").to(at::kBool);
+    model->eval();
+    c10::InferenceMode guard;
+    TensorMap fp32 = model->forward(inputs);
+    model->to(at::kBFloat16);
+    std::vector<TensorMap> bf16(3);
+    for (auto& run : bf16) run = model->forward(inputs);
+    int compared = 0;
+    for (const auto& [key, value] : fp32) {
+      if (key.rfind("hidden_states.", 0) != 0 && key != "logits") continue;
+      at::Tensor want = value, got = bf16[0].at(key);
+      ASSERT_EQ(got.scalar_type(), at::kBFloat16) << name << " " << key;
+      if (want.dim() == 3) {
+        want = want.index({keep});
+        got = got.index({keep});
+      }
+      got = got.to(at::kFloat);
+      // Hidden states are LayerNorm outputs (~N(0, 1)): a few bf16 units in the last place over the layers.
+      EXPECT_TRUE(at::allclose(got, want, 0.03, 0.03)) << name << " " << key << ": " << (got - want).abs().max();
+      EXPECT_TRUE(at::equal(bf16[1].at(key), bf16[2].at(key))) << name << " " << key;
+      ++compared;
+    }
+    EXPECT_GE(compared, 4) << name;
+  }
+}
+
 TEST(TransformerLoad, LoadingSkipsTheRandomInitButBuildingDoesNot) {
   // model_load builds under ModelInitSkip (its strict load replaces every weight); model_build alone runs
   // HF's init: Linear weights ~ N(0, 0.02), where LibTorch's constructors leave kaiming-uniform ones.
