@@ -119,6 +119,16 @@ at::Tensor reference_attention(const at::Tensor& qkv, const at::Tensor& key_bias
   return at::matmul(at::softmax(scores, -1), split(2)).transpose(1, 2).reshape({batch, length, hidden});
 }
 
+// An additive key mask [batch, length] of fp32 or bf16 whose first sequence is padded from its middle on
+// with the type's lowest value (as the models' masks).
+at::Tensor mask_padding_the_first(int64_t batch, int64_t length, at::ScalarType type) {
+  const float lowest = type == at::kBFloat16 ? static_cast<float>(std::numeric_limits<c10::BFloat16>::lowest())
+                                             : std::numeric_limits<float>::lowest();
+  at::Tensor mask = at::zeros({batch, length}, at::kFloat);
+  mask.index_put_({0, at::indexing::Slice(length / 2, at::indexing::None)}, lowest);
+  return mask.to(type);
+}
+
 TEST(Attention, MatchesPlainAtenWithMasksAndChunks) {
   at::manual_seed(2);
   c10::InferenceMode guard;
@@ -127,8 +137,7 @@ TEST(Attention, MatchesPlainAtenWithMasksAndChunks) {
   for (const auto& [batch, length, heads] : std::vector<std::tuple<int64_t, int64_t, int64_t>>{
            {1, 7, 4}, {3, 512, 2}, {5, 33, 3}}) {
     at::Tensor qkv = at::randn({batch, length, 3 * heads * 16});
-    at::Tensor mask = at::zeros({batch, length});
-    mask.index_put_({0, at::indexing::Slice(length / 2, at::indexing::None)}, std::numeric_limits<float>::lowest());
+    at::Tensor mask = mask_padding_the_first(batch, length, at::kFloat);
     for (const at::Tensor& bias : {at::Tensor(), mask}) {
       at::Tensor expected = reference_attention(qkv, bias, heads);
       at::Tensor got = attention.forward(qkv, bias, heads);
@@ -156,9 +165,7 @@ TEST(Attention, Bf16MatchesFp32OnTheSameRoundedInputs) {
   for (const auto& [batch, length, heads] : std::vector<std::tuple<int64_t, int64_t, int64_t>>{
            {1, 7, 4}, {3, 512, 2}, {2, 128, 12}}) {
     at::Tensor qkv = at::randn({batch, length, 3 * heads * 64}).to(at::kBFloat16);
-    at::Tensor mask = at::zeros({batch, length}, at::kBFloat16);
-    mask.index_put_({0, at::indexing::Slice(length / 2, at::indexing::None)},
-                    std::numeric_limits<c10::BFloat16>::lowest());
+    at::Tensor mask = mask_padding_the_first(batch, length, at::kBFloat16);
     for (const at::Tensor& bias : {at::Tensor(), mask}) {
       at::Tensor expected = reference_attention(qkv.to(at::kFloat), bias.defined() ? bias.to(at::kFloat) : bias, heads);
       for (int64_t queries : {int64_t{-1}, int64_t{1}}) {
