@@ -3,17 +3,8 @@
 #include <dlfcn.h>
 
 #include <cstdlib>
-#include <cstring>
 
 namespace hezar {
-
-std::string blas_core_for_features(bool avx512, bool avx2_fma, bool avx) {
-  // The names are the ones OpenBLAS's OPENBLAS_CORETYPE accepts in 0.3.21 and every later release.
-  if (avx512) return "SkylakeX";
-  if (avx2_fma) return "Haswell";
-  if (avx) return "Sandybridge";
-  return "";
-}
 
 namespace {
 template <typename Fn>
@@ -21,18 +12,19 @@ Fn blas_symbol(const char* name) {
   return reinterpret_cast<Fn>(dlsym(RTLD_DEFAULT, name));
 }
 
+// The best kernels the CPU's features allow, named as OPENBLAS_CORETYPE takes them in 0.3.21 and every
+// later release; "" for none better than Prescott.
 std::string cpu_best_core() {
 #if defined(__x86_64__)
   __builtin_cpu_init();
   // SkylakeX kernels use AVX-512 F, CD, BW, DQ and VL.
-  const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512cd") &&
-                      __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
-                      __builtin_cpu_supports("avx512vl");
-  return blas_core_for_features(avx512, __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"),
-                                __builtin_cpu_supports("avx"));
-#else
-  return "";
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx512bw") &&
+      __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl"))
+    return "SkylakeX";
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return "Haswell";
+  if (__builtin_cpu_supports("avx")) return "Sandybridge";
 #endif
+  return "";
 }
 }  // namespace
 

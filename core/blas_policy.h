@@ -17,8 +17,4 @@ std::string blas_policy_apply();
 // The OpenBLAS core (kernel set) in use, "" when the BLAS is not a dynamic-arch OpenBLAS.
 std::string blas_core_name();
 
-// The core blas_policy_apply would select for a CPU with these features, or "" for none better than
-// Prescott (exposed for tests).
-std::string blas_core_for_features(bool avx512, bool avx2_fma, bool avx);
-
 }  // namespace hezar

@@ -132,18 +132,17 @@ at::Tensor Attention::forward(const at::Tensor& qkv, const at::Tensor& key_bias,
   if (!primitives_) primitives_ = std::make_unique<Primitives>();
   auto& engine = dnnl_cpu_engine();
   dnnl::stream stream(engine);
-  const auto* base = static_cast<const char*>(qkv.data_ptr());
-  auto* out_base = static_cast<char*>(context.data_ptr());
-  const int64_t element = qkv.element_size();
+  const int64_t element = qkv.element_size();  // offsets below are in elements of the input's type
+  auto* in_bytes = static_cast<char*>(qkv.data_ptr());
+  auto* out_bytes = static_cast<char*>(context.data_ptr());
   for (int64_t first = 0; first < batch; first += chunk) {
     const int64_t n = std::min(chunk, batch - first);
     auto& e = primitives_->get({n, nq, length, num_heads, hidden / num_heads, bias.defined(), type});
-    auto at_element = [&](int64_t offset) { return const_cast<char*>(base) + offset * element; };
-    const int64_t rows = first * length * 3 * hidden;
-    dnnl::memory q(e.q, engine, at_element(rows)), k(e.k, engine, at_element(rows + hidden)),
-        v(e.v, engine, at_element(rows + 2 * hidden));
+    char* rows = in_bytes + first * length * 3 * hidden * element;
+    dnnl::memory q(e.q, engine, rows), k(e.k, engine, rows + hidden * element),
+        v(e.v, engine, rows + 2 * hidden * element);
     dnnl::memory s(e.scores, engine, scores.data_ptr()), p(e.probs, engine, probs.data_ptr()),
-        out(e.context, engine, out_base + first * nq * hidden * element);
+        out(e.context, engine, out_bytes + first * nq * hidden * element);
     std::unordered_map<int, dnnl::memory> qk_args{{DNNL_ARG_SRC, q}, {DNNL_ARG_WEIGHTS, k}, {DNNL_ARG_DST, s}};
     if (bias.defined())
       qk_args[DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1] =

@@ -26,7 +26,8 @@ namespace hezar::transformer {
 at::Tensor attention_heads_parallel(const at::Tensor& qkv, const at::Tensor& key_bias, int64_t num_heads,
                                     int64_t queries = -1);
 
-// The same on oneDNN for fp32 and bf16, keeping its primitives (per chunk size, length and mask) between calls.
+// The same on oneDNN for fp32 and bf16, keeping its primitives (per chunk size, length, mask and type)
+// between calls.
 class Attention {
  public:
   Attention();

@@ -33,8 +33,8 @@ class DnnlLinear {
 
   // rows [M, in] -> act(rows @ weight^T + bias) (weight [out, in]) as a new contiguous [M, out] tensor, or
   // added into `accumulate` when given. All of one type, fp32 or bf16 (models/transformer/dnnl_util.h:
-  // dnnl_takes); other, non-contiguous or autograd-recording inputs go through ATen. An undefined `weight` means "the weight packed last" (its owner may free the plain copy once
-  // packed() says so).
+  // dnnl_takes); other, non-contiguous or autograd-recording inputs go through ATen. An undefined `weight`
+  // means "the weight packed last" (its owner may free the plain copy once packed() says so).
   at::Tensor forward(const at::Tensor& weight, const at::Tensor& bias, const at::Tensor& rows,
                      Activation act = Activation::kNone, const at::Tensor& accumulate = at::Tensor());
   // Whether forward() now uses a packed copy of the last weight it was given (of that weight's type).

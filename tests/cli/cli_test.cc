@@ -221,24 +221,6 @@ TEST_F(CliTest, List) {
   EXPECT_TRUE(contains(message, "models")) << message;
 }
 
-// OpenBLAS falls back to its SSE3 "Prescott" kernels on CPU models it does not know (Debian 12's 0.3.21
-// on Emerald Rapids Xeons: 5x slower GEMMs); hezar then picks the kernels the CPU's features allow, and
-// leaves a user's OPENBLAS_CORETYPE alone.
-TEST_F(CliTest, OpenBlasKernelsFitTheCpu) {
-  auto kernels = [&](const std::vector<std::string>& env, const std::vector<std::string>& unset) {
-    const Result r = hezar::testing::run_hezar({"--log-level", "debug", "list", "models"},
-                                               {fresh_dir("blas"), "", env, unset});
-    EXPECT_EQ(r.code, 0) << r;
-    std::smatch m;
-    return std::regex_search(r.err, m, std::regex(R"(OpenBLAS kernels: (\w+))")) ? m[1].str() : std::string();
-  };
-  const std::string chosen = kernels({}, {"OPENBLAS_CORETYPE"});
-  if (chosen.empty()) GTEST_SKIP() << "the BLAS here is not a dynamic-arch OpenBLAS";
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx")) EXPECT_NE(chosen, "Prescott");
-  EXPECT_EQ(kernels({"OPENBLAS_CORETYPE=Nehalem"}, {}), "Nehalem") << "the user's choice is kept";
-}
-
 // ---- config show --------------------------------------------------------------------------------------
 
 TEST_F(CliTest, ConfigShowAppliesOverridesAndDefaults) {
